@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * ipsecif: route-based IPsec interfaces and policy (SPD) mode for Linux.
+ *
+ * Documentation
+ * =============
+ *
+ * Two netlink interfaces configure ipsecif.
+ *
+ * 1. rtnetlink, for the interfaces themselves
+ * --------------------------------------------
+ *
+ * An ipsecif interface is created, changed and deleted with RTM_NEWLINK /
+ * RTM_DELLINK, IFLA_INFO_KIND "ipsecif" (IPSECIF_LINK_KIND), exactly like
+ * any other virtual link ("ip link add ipsec0 type ipsecif"); the module is
+ * autoloaded through its "rtnl-link-ipsecif" alias. IFLA_INFO_DATA holds:
+ *
+ *    IFLA_IPSECIF_MODE:    NLA_U32, enum ipsecif_mode; default
+ *                          IPSECIF_MODE_P2P. Fixed at creation: a change
+ *                          request with a different mode fails (EOPNOTSUPP).
+ *    IFLA_IPSECIF_LOCAL:   NLA_EXACT_LEN 4, struct in_addr (network order)
+ *    IFLA_IPSECIF_REMOTE:  NLA_EXACT_LEN 4, struct in_addr
+ *    IFLA_IPSECIF_LOCAL6:  NLA_EXACT_LEN 16, struct in6_addr
+ *    IFLA_IPSECIF_REMOTE6: NLA_EXACT_LEN 16, struct in6_addr
+ *                          Optional, p2p only, both of one family or none:
+ *                          the interface then adds an IP-in-IP outer header
+ *                          from LOCAL to REMOTE itself and its SAs are
+ *                          transport mode ("ipip interface + transport SA").
+ *                          Without them the tunnel-mode SA supplies the outer
+ *                          header. Neither may be unspecified or multicast,
+ *                          and they must differ.
+ *    IFLA_IPSECIF_TABLE:   NLA_U32, routing table for outer (underlay)
+ *                          packets; 0 (default) uses the ordinary routing
+ *                          rules of the underlay netns.
+ *    IFLA_IPSECIF_FWMARK:  NLA_U32, fwmark set on outer packets and used in
+ *                          their route lookup; 0 (default) for none.
+ *
+ * RTM_NEWLINK with NLM_F_CREATE validates every attribute before anything is
+ * created; an invalid request fails with EINVAL (or the errno named above)
+ * and an extack message naming the attribute, and creates nothing. A change
+ * request (RTM_NEWLINK on an existing ipsecif, "ip link set ... type ipsecif")
+ * may change LOCAL/REMOTE, TABLE and FWMARK; attributes it leaves out keep
+ * their value. To remove LOCAL/REMOTE, delete and re-create the interface.
+ *
+ * The netns in which an interface is created is its underlay: outer packets
+ * are routed, sent and received there even after the interface is moved to
+ * another netns (IFLA_NET_NS_FD). It is reported as IFLA_LINK_NETNSID. When the
+ * underlay netns is deleted while the interface lives on elsewhere, the
+ * interface loses its carrier and drops all traffic until it is deleted.
+ *
+ * 2. Generic netlink family IPSECIF_GENL_NAME, version IPSECIF_GENL_VERSION
+ * -------------------------------------------------------------------------
+ *
+ * For SAs, protections, SPDs and policies. All objects are per network
+ * namespace: the netns of the requesting socket. Every request that changes
+ * state needs CAP_NET_ADMIN in the user namespace owning that netns
+ * (GENL_UNS_ADMIN_PERM); so does reading key material: a dump by a caller
+ * without it carries no key attributes. Each command's attributes are
+ * validated with an nla_policy before anything changes; a request that fails
+ * changes nothing and answers NLMSG_ERROR with an errno and, where the cause
+ * is more specific than the errno, an extack message (NLMSGERR_ATTR_MSG)
+ * and the offending attribute (NLMSGERR_ATTR_OFFS).
+ *
+ * IPSECIF_CMD_SA_NEW (NLM_F_REQUEST, admin)
+ *    Adds one SA, described by IPSECIF_A_SA (nested, enum ipsecif_sa_attr):
+ *
+ *    IPSECIF_SA_A_ID:             NLA_U32, the user's name for it, unique per
+ *                                 netns; required.
+ *    IPSECIF_SA_A_SPI:            NLA_U32 (host order), non-zero; required.
+ *                                 No two SAs of a netns may share an SPI.
+ *    IPSECIF_SA_A_MODE:           NLA_U8, enum ipsecif_sa_mode; default tunnel.
+ *    IPSECIF_SA_A_SRC, _DST:      NLA_EXACT_LEN 4 (IPv4) or use _SRC6/_DST6,
+ *    IPSECIF_SA_A_SRC6, _DST6:    NLA_EXACT_LEN 16 (IPv6): tunnel endpoints,
+ *                                 required for, and only for, tunnel mode.
+ *    IPSECIF_SA_A_AEAD:           NLA_NESTED, enum ipsecif_alg_attr: NAME,
+ *                                 KEY (key followed by the 4-byte salt), ICV_LEN
+ *                                 in bits: as "ip xfrm state ... aead".
+ *    IPSECIF_SA_A_ENC:            NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY.
+ *    IPSECIF_SA_A_AUTH:           NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY,
+ *                                 ICV_LEN (truncation, bits), as "auth-trunc".
+ *                                 Either AEAD alone, or ENC and AUTH.
+ *    IPSECIF_SA_A_FLAGS:          NLA_U32, IPSECIF_SA_F_*.
+ *    IPSECIF_SA_A_REPLAY_WINDOW:  NLA_U32, packets; 0 disables anti-replay.
+ *    IPSECIF_SA_A_ENCAP:          NLA_NESTED, enum ipsecif_encap_attr
+ *                                 (UDP encapsulation, RFC 3948).
+ *    IPSECIF_SA_A_LIFETIME_SOFT,
+ *    IPSECIF_SA_A_LIFETIME_HARD:  NLA_NESTED, enum ipsecif_lifetime_attr;
+ *                                 absent or 0 means no limit.
+ *
+ * IPSECIF_CMD_SA_DEL (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SA with IPSECIF_SA_A_ID. Fails with EBUSY (and a message
+ *    naming the user) while a protection or a policy uses the SA; ENOENT if
+ *    there is none.
+ *
+ * IPSECIF_CMD_SA_GET (NLM_F_REQUEST [| NLM_F_DUMP])
+ *    With IPSECIF_A_SA/IPSECIF_SA_A_ID: that SA; with NLM_F_DUMP: every SA
+ *    of the netns, one per message. Replies carry the attributes above
+ *    (keys only for CAP_NET_ADMIN) plus IPSECIF_SA_A_STATS (nested, enum
+ *    ipsecif_stats_attr, NLA_U64 counters).
+ *
+ * IPSECIF_CMD_SA_FLUSH (NLM_F_REQUEST, admin)
+ *    Deletes every SA that no protection or policy uses; fails with EBUSY,
+ *    deleting nothing, if any is in use.
+ *
+ * IPSECIF_CMD_PROTECT_SET (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_IFINDEX or IPSECIF_A_IFNAME selects an ipsecif interface;
+ *    IPSECIF_A_PROTECT (nested, enum ipsecif_protect_attr) holds the optional
+ *    PEER (NLA_EXACT_LEN 4 or 16 as PEER/PEER6: p2mp only, required there),
+ *    TX_SA (NLA_U32 SA id) and RX_SA (NLA_U32, repeated up to
+ *    IPSECIF_MAX_RX_SA times). Replaces the whole protection of that peer
+ *    atomically; SAs keep their sequence numbers and replay windows.
+ *
+ * IPSECIF_CMD_PROTECT_DEL (NLM_F_REQUEST, admin), IPSECIF_CMD_PROTECT_GET
+ *    (NLM_F_DUMP, optionally restricted to one interface) as above.
+ *
+ * IPSECIF_CMD_SPD_NEW, _DEL (admin), _GET (dump): IPSECIF_A_SPD (nested,
+ *    enum ipsecif_spd_attr) with ID. IPSECIF_CMD_SPD_ATTACH, _DETACH (admin):
+ *    IPSECIF_A_SPD/ID and an interface (IPSECIF_A_IFINDEX or _IFNAME) of any
+ *    type; one SPD per interface; deleting an attached SPD fails with EBUSY.
+ *
+ * IPSECIF_CMD_POLICY_NEW, _DEL (admin), _GET (dump of one SPD): IPSECIF_A_SPD
+ *    and IPSECIF_A_POLICY (nested, enum ipsecif_policy_attr). Action
+ *    IPSECIF_POLICY_RESOLVE is refused with EOPNOTSUPP.
+ *
+ * Multicast group IPSECIF_MCGRP_MONITOR
+ *    Notifications: the *_NEW/_DEL/_SET commands above as they happen, and
+ *    IPSECIF_CMD_SA_EXPIRE (soft or hard lifetime reached) and
+ *    IPSECIF_CMD_SA_ERROR (replay or integrity failures, rate limited), each
+ *    carrying IPSECIF_A_SA with at least ID and SPI.
+ *
+ * Dumps end with NLMSG_DONE carrying zero or a negative errno. Commands and
+ * attributes not listed as implemented by the running module answer
+ * EOPNOTSUPP; new attributes are only ever appended.
+ */
+
+#ifndef _UAPI_LINUX_IPSECIF_H
+#define _UAPI_LINUX_IPSECIF_H
+
+#include <linux/types.h>
+
+#define IPSECIF_LINK_KIND	"ipsecif"
+#define IPSECIF_GENL_NAME	"ipsecif"
+#define IPSECIF_GENL_VERSION	1
+#define IPSECIF_MCGRP_MONITOR	"monitor"
+
+#define IPSECIF_MAX_RX_SA	4
+
+/* rtnetlink: IFLA_INFO_DATA of kind "ipsecif" */
+enum ipsecif_mode {
+	IPSECIF_MODE_P2P,
+	IPSECIF_MODE_P2MP,
+	__IPSECIF_MODE_MAX
+};
+#define IPSECIF_MODE_MAX (__IPSECIF_MODE_MAX - 1)
+
+enum {
+	IFLA_IPSECIF_UNSPEC,
+	IFLA_IPSECIF_MODE,
+	IFLA_IPSECIF_LOCAL,
+	IFLA_IPSECIF_REMOTE,
+	IFLA_IPSECIF_LOCAL6,
+	IFLA_IPSECIF_REMOTE6,
+	IFLA_IPSECIF_TABLE,
+	IFLA_IPSECIF_FWMARK,
+	__IFLA_IPSECIF_MAX
+};
+#define IFLA_IPSECIF_MAX (__IFLA_IPSECIF_MAX - 1)
+
+/* generic netlink */
+enum ipsecif_cmd {
+	IPSECIF_CMD_UNSPEC,
+	IPSECIF_CMD_SA_NEW,
+	IPSECIF_CMD_SA_DEL,
+	IPSECIF_CMD_SA_GET,
+	IPSECIF_CMD_SA_FLUSH,
+	IPSECIF_CMD_PROTECT_SET,
+	IPSECIF_CMD_PROTECT_DEL,
+	IPSECIF_CMD_PROTECT_GET,
+	IPSECIF_CMD_SPD_NEW,
+	IPSECIF_CMD_SPD_DEL,
+	IPSECIF_CMD_SPD_GET,
+	IPSECIF_CMD_SPD_ATTACH,
+	IPSECIF_CMD_SPD_DETACH,
+	IPSECIF_CMD_POLICY_NEW,
+	IPSECIF_CMD_POLICY_DEL,
+	IPSECIF_CMD_POLICY_GET,
+	IPSECIF_CMD_SA_EXPIRE,
+	IPSECIF_CMD_SA_ERROR,
+	__IPSECIF_CMD_MAX
+};
+#define IPSECIF_CMD_MAX (__IPSECIF_CMD_MAX - 1)
+
+enum ipsecif_attr {
+	IPSECIF_A_UNSPEC,
+	IPSECIF_A_IFINDEX,
+	IPSECIF_A_IFNAME,
+	IPSECIF_A_SA,
+	IPSECIF_A_PROTECT,
+	IPSECIF_A_SPD,
+	IPSECIF_A_POLICY,
+	__IPSECIF_A_MAX
+};
+#define IPSECIF_A_MAX (__IPSECIF_A_MAX - 1)
+
+enum ipsecif_sa_mode {
+	IPSECIF_SA_MODE_TUNNEL,
+	IPSECIF_SA_MODE_TRANSPORT,
+};
+
+enum ipsecif_sa_flags {
+	IPSECIF_SA_F_ESN		= 1U << 0,
+	IPSECIF_SA_F_DECAP_DSCP		= 1U << 1,
+	IPSECIF_SA_F_NO_ECN		= 1U << 2,
+	IPSECIF_SA_F_DONT_ENCAP_DSCP	= 1U << 3,
+	IPSECIF_SA_F_DF_SET		= 1U << 4,
+	IPSECIF_SA_F_DF_CLEAR		= 1U << 5,
+};
+
+enum ipsecif_sa_attr {
+	IPSECIF_SA_A_UNSPEC,
+	IPSECIF_SA_A_ID,
+	IPSECIF_SA_A_SPI,
+	IPSECIF_SA_A_MODE,
+	IPSECIF_SA_A_SRC,
+	IPSECIF_SA_A_DST,
+	IPSECIF_SA_A_SRC6,
+	IPSECIF_SA_A_DST6,
+	IPSECIF_SA_A_AEAD,
+	IPSECIF_SA_A_ENC,
+	IPSECIF_SA_A_AUTH,
+	IPSECIF_SA_A_FLAGS,
+	IPSECIF_SA_A_REPLAY_WINDOW,
+	IPSECIF_SA_A_ENCAP,
+	IPSECIF_SA_A_LIFETIME_SOFT,
+	IPSECIF_SA_A_LIFETIME_HARD,
+	IPSECIF_SA_A_STATS,
+	__IPSECIF_SA_A_MAX
+};
+#define IPSECIF_SA_A_MAX (__IPSECIF_SA_A_MAX - 1)
+
+enum ipsecif_alg_attr {
+	IPSECIF_ALG_A_UNSPEC,
+	IPSECIF_ALG_A_NAME,	/* NLA_NUL_STRING, crypto API name */
+	IPSECIF_ALG_A_KEY,	/* NLA_BINARY */
+	IPSECIF_ALG_A_ICV_LEN,	/* NLA_U32, bits */
+	__IPSECIF_ALG_A_MAX
+};
+#define IPSECIF_ALG_A_MAX (__IPSECIF_ALG_A_MAX - 1)
+
+enum ipsecif_encap_attr {
+	IPSECIF_ENCAP_A_UNSPEC,
+	IPSECIF_ENCAP_A_TYPE,	/* NLA_U8, 2 = espinudp (UDP_ENCAP_ESPINUDP) */
+	IPSECIF_ENCAP_A_SPORT,	/* NLA_U16, host order */
+	IPSECIF_ENCAP_A_DPORT,	/* NLA_U16, host order */
+	__IPSECIF_ENCAP_A_MAX
+};
+#define IPSECIF_ENCAP_A_MAX (__IPSECIF_ENCAP_A_MAX - 1)
+
+enum ipsecif_lifetime_attr {
+	IPSECIF_LIFETIME_A_UNSPEC,
+	IPSECIF_LIFETIME_A_BYTES,	/* NLA_U64 */
+	IPSECIF_LIFETIME_A_PACKETS,	/* NLA_U64 */
+	IPSECIF_LIFETIME_A_SECONDS,	/* NLA_U64 */
+	IPSECIF_LIFETIME_A_PAD,
+	__IPSECIF_LIFETIME_A_MAX
+};
+#define IPSECIF_LIFETIME_A_MAX (__IPSECIF_LIFETIME_A_MAX - 1)
+
+enum ipsecif_stats_attr {
+	IPSECIF_STATS_A_UNSPEC,
+	IPSECIF_STATS_A_PAD,
+	IPSECIF_STATS_A_PACKETS,
+	IPSECIF_STATS_A_BYTES,
+	IPSECIF_STATS_A_DROP_REPLAY,
+	IPSECIF_STATS_A_DROP_INTEGRITY,
+	IPSECIF_STATS_A_DROP_TRAILER,
+	IPSECIF_STATS_A_DROP_NEXTHDR,
+	IPSECIF_STATS_A_DROP_RUNT,
+	IPSECIF_STATS_A_DROP_NO_PROTECT,
+	IPSECIF_STATS_A_DROP_SEQ_EXHAUSTED,
+	IPSECIF_STATS_A_DROP_CRYPTO,
+	IPSECIF_STATS_A_DROP_EXPIRED,
+	IPSECIF_STATS_A_LOST,
+	__IPSECIF_STATS_A_MAX
+};
+#define IPSECIF_STATS_A_MAX (__IPSECIF_STATS_A_MAX - 1)
+
+enum ipsecif_protect_attr {
+	IPSECIF_PROTECT_A_UNSPEC,
+	IPSECIF_PROTECT_A_PEER,		/* NLA_EXACT_LEN 4 */
+	IPSECIF_PROTECT_A_PEER6,	/* NLA_EXACT_LEN 16 */
+	IPSECIF_PROTECT_A_TX_SA,	/* NLA_U32 */
+	IPSECIF_PROTECT_A_RX_SA,	/* NLA_U32, repeated */
+	__IPSECIF_PROTECT_A_MAX
+};
+#define IPSECIF_PROTECT_A_MAX (__IPSECIF_PROTECT_A_MAX - 1)
+
+enum ipsecif_spd_attr {
+	IPSECIF_SPD_A_UNSPEC,
+	IPSECIF_SPD_A_ID,	/* NLA_U32 */
+	__IPSECIF_SPD_A_MAX
+};
+#define IPSECIF_SPD_A_MAX (__IPSECIF_SPD_A_MAX - 1)
+
+enum ipsecif_policy_dir {
+	IPSECIF_POLICY_IN,
+	IPSECIF_POLICY_OUT,
+};
+
+enum ipsecif_policy_action {
+	IPSECIF_POLICY_BYPASS,
+	IPSECIF_POLICY_DISCARD,
+	IPSECIF_POLICY_PROTECT,
+	IPSECIF_POLICY_RESOLVE,
+};
+
+enum ipsecif_policy_attr {
+	IPSECIF_POLICY_A_UNSPEC,
+	IPSECIF_POLICY_A_PRIORITY,	/* NLA_S32, higher first */
+	IPSECIF_POLICY_A_DIR,		/* NLA_U8, enum ipsecif_policy_dir */
+	IPSECIF_POLICY_A_ACTION,	/* NLA_U8, enum ipsecif_policy_action */
+	IPSECIF_POLICY_A_SA_ID,		/* NLA_U32, protect only */
+	IPSECIF_POLICY_A_PROTO,		/* NLA_U8, 0 = any */
+	IPSECIF_POLICY_A_LOCAL_START,	/* NLA_EXACT_LEN 4 or 16 */
+	IPSECIF_POLICY_A_LOCAL_END,
+	IPSECIF_POLICY_A_REMOTE_START,
+	IPSECIF_POLICY_A_REMOTE_END,
+	IPSECIF_POLICY_A_LPORT_START,	/* NLA_U16 */
+	IPSECIF_POLICY_A_LPORT_END,
+	IPSECIF_POLICY_A_RPORT_START,
+	IPSECIF_POLICY_A_RPORT_END,
+	IPSECIF_POLICY_A_STATS,		/* NLA_NESTED, enum ipsecif_stats_attr */
+	__IPSECIF_POLICY_A_MAX
+};
+#define IPSECIF_POLICY_A_MAX (__IPSECIF_POLICY_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_IPSECIF_H */

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the selftests: KTAP output, assertions, network namespaces.
+#
+# A test is a function run in a subshell with "set -e": any failing command
+# fails it. Tests are listed as pairs to ktap_run: "description" function.
+
+KTAP_PASS=0
+KTAP_FAIL=0
+KTAP_SKIP=0
+
+# Netns names carry the PID so parallel runs never collide.
+NS_PREFIX=ipsecif-$$
+
+ns() { echo "$NS_PREFIX-$1"; }
+
+netns_add() {
+	local name
+	name=$(ns "$1")
+	ip netns add "$name"
+	ip -n "$name" link set lo up
+}
+
+# Runs a command in test netns $1.
+in_ns() {
+	local name
+	name=$(ns "$1")
+	shift
+	ip netns exec "$name" "$@"
+}
+
+# Tests run in subshells, so what they created is found by name.
+netns_cleanup() {
+	local name
+	for name in $(ip netns list | awk '{ print $1 }'); do
+		[[ $name == "$NS_PREFIX"-* ]] && ip netns del "$name"
+	done
+}
+
+# Prints the reason and fails the test.
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+# expect_fail MESSAGE CMD...: CMD must fail and say MESSAGE on stderr/stdout.
+expect_fail() {
+	local msg=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected failure: $msg"
+	grep -qF -- "$msg" <<<"$out" || fail "'$*' said '$out', expected '$msg'"
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+# link_exists [NETNS] NAME
+link_exists() {
+	if [ $# -eq 2 ]; then
+		in_ns "$1" ip link show dev "$2" >/dev/null 2>&1
+	else
+		ip link show dev "$1" >/dev/null 2>&1
+	fi
+}
+
+# Waits up to 5 s for a command to succeed.
+wait_for() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+ktap_skip() {
+	echo "SKIP: $*"
+	exit 4
+}
+
+# ktap_run "desc" func ["desc" func ...]: runs each test, prints KTAP and
+# exits non-zero if any failed.
+ktap_run() {
+	local n=0 total=$(($# / 2)) desc func log rc
+
+	echo "KTAP version 1"
+	echo "1..$total"
+	while [ $# -gt 0 ]; do
+		desc=$1 func=$2
+		shift 2
+		n=$((n + 1))
+		log=$(mktemp)
+		(set -e; "$func") >"$log" 2>&1
+		rc=$?
+		netns_cleanup
+		if [ $rc -eq 0 ]; then
+			echo "ok $n $desc"
+			KTAP_PASS=$((KTAP_PASS + 1))
+		elif [ $rc -eq 4 ]; then
+			echo "ok $n $desc # SKIP $(tail -n 1 "$log")"
+			KTAP_SKIP=$((KTAP_SKIP + 1))
+		else
+			sed 's/^/# /' "$log"
+			echo "not ok $n $desc"
+			KTAP_FAIL=$((KTAP_FAIL + 1))
+		fi
+		rm -f "$log"
+	done
+	echo "# $KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
+	[ $KTAP_FAIL -eq 0 ]
+}
+
+# Kernel log lines since the last kmsg_mark (the module's pr_debug lifecycle
+# lines are enabled by "ipsecif.dyndbg=+p" on the VM's command line).
+kmsg_mark() {
+	KMSG_MARK=$(dmesg | wc -l)
+}
+
+kmsg_since_mark() {
+	dmesg | tail -n +$((KMSG_MARK + 1))
+}
+
+# Waits until the kernel logged COUNT lines matching PATTERN since the mark.
+wait_kmsg_count() {
+	local pattern=$1 count=$2 i
+	for i in $(seq 100); do
+		[ "$(kmsg_since_mark | grep -c -- "$pattern")" -ge "$count" ] && return 0
+		sleep 0.1
+	done
+	fail "kernel logged $(kmsg_since_mark | grep -c -- "$pattern") of $count '$pattern'"
+}

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check / make demo: builds the module for the test kernel, ipsecctl and
+# the test helpers, packs the initramfs, boots the VM and prints the verdict.
+# A full run also proves, in a second boot, that the runner fails a run whose
+# guest kernel splats.
+#
+# usage: check.sh BUILDDIR stock|debug check|demo [TEST,...]
+set -euo pipefail
+
+BUILDDIR=$(realpath -m "$1")
+LANE=$2
+MODE=$3
+TESTS=${4:-}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+LANEDIR=$BUILDDIR/$LANE
+
+case "$LANE" in
+stock)
+	KDIR=$(cat "$LANEDIR/kdir")
+	KERNEL=$LANEDIR/vmlinuz
+	KVER=$(cut -d' ' -f1 "$LANEDIR/version")
+	MODROOT=$LANEDIR/root
+	MEM=2G
+	TIMEOUT=${VM_TIMEOUT:-1200}
+	;;
+debug)
+	"$TOP/selftests/vm/build-debug-kernel.sh" "$BUILDDIR"
+	KDIR=$(cat "$LANEDIR/kdir")
+	KERNEL=$LANEDIR/bzImage
+	KVER=$(cat "$LANEDIR/kernelrelease")
+	MODROOT=
+	MEM=4G
+	TIMEOUT=${VM_TIMEOUT:-3000}
+	;;
+*)
+	echo "unknown kernel lane '$LANE' (stock or debug)" >&2
+	exit 1
+	;;
+esac
+
+# The module is built from a copy of its sources, so that the stock and
+# debug lanes never share objects with each other or with a plain "make".
+mkdir -p "$LANEDIR/module/include" "$LANEDIR/module/net"
+rsync -a --delete "$TOP/include/" "$LANEDIR/module/include/"
+rsync -a --delete "$TOP/net/" "$LANEDIR/module/net/"
+cp "$TOP/Kbuild" "$LANEDIR/module/Kbuild"
+echo "build: ipsecif.ko for $LANE ($KVER)"
+make -s -C "$KDIR" M="$LANEDIR/module" modules >"$LANEDIR/module.log" 2>&1 ||
+	{ cat "$LANEDIR/module.log"; exit 1; }
+MODULE=$LANEDIR/module/net/ipsecif/ipsecif.ko
+
+make -s -C "$TOP/tools/ipsecctl"
+make -s -C "$TOP/selftests/tools" OUT="$BUILDDIR/tools"
+TOOLS=("$TOP/tools/ipsecctl/ipsecctl" "$BUILDDIR"/tools/*)
+
+mkinitramfs() {
+	"$TOP/selftests/vm/mkinitramfs.sh" "$1" "$KVER" "$MODROOT" "${@:2}" \
+		-- "${TOOLS[@]}"
+}
+
+boot() {
+	"$TOP/selftests/vm/boot.sh" "$KERNEL" "$1" "$2" "$TIMEOUT" "$MEM" "$3"
+}
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$BUILDDIR/logs"
+
+if [ "$MODE" = demo ]; then
+	mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
+	boot "$LANEDIR/initramfs.cpio.gz" "$BUILDDIR/logs/demo-$LANE-$STAMP" \
+		"ipsecif_mode=demo"
+	exit
+fi
+
+total_pass=0 total_fail=0 total_skip=0
+add_result() {
+	local p f s
+	read -r p f s < "$1.result"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+}
+
+echo "build: initramfs"
+mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
+log=$BUILDDIR/logs/check-$LANE-$STAMP
+echo "boot: $LANE kernel $KVER, tests: ${TESTS:-all}"
+boot "$LANEDIR/initramfs.cpio.gz" "$log" "ipsecif_tests=$TESTS" || true
+add_result "$log"
+
+# The runner's own test: a guest whose kernel WARNs must fail the run.
+if [ -z "$TESTS" ] || [[ ",$TESTS," == *,runner,* ]]; then
+	SPLAT=$LANEDIR/splat
+	mkdir -p "$SPLAT"
+	cp "$TOP/selftests/splat/splat_trigger.c" "$TOP/selftests/splat/Kbuild" "$SPLAT/"
+	make -s -C "$KDIR" M="$SPLAT" modules >"$SPLAT/build.log" 2>&1 ||
+		{ cat "$SPLAT/build.log"; exit 1; }
+	mkinitramfs "$LANEDIR/initramfs-splat.cpio.gz" "$MODULE" \
+		"$SPLAT/splat_trigger.ko"
+	echo "# runner self-test: a deliberate WARN in the guest must fail the run"
+	slog=$BUILDDIR/logs/runner-$LANE-$STAMP
+	if boot "$LANEDIR/initramfs-splat.cpio.gz" "$slog" \
+		"ipsecif_mode=splat" > "$slog.verdict" 2>&1; then
+		echo "not ok - runner: a splatting guest was judged clean"
+		total_fail=$((total_fail + 1))
+	elif grep -q '^# kernel splat in the guest console log' "$slog.verdict" &&
+	     grep -q 'ipsecif selftest: deliberate splat' "$slog.console"; then
+		echo "ok - runner: detects a kernel splat (WARN) and fails the run"
+		total_pass=$((total_pass + 1))
+	else
+		sed 's/^/# /' "$slog.verdict"
+		echo "not ok - runner: failed the run, but not for the splat"
+		total_fail=$((total_fail + 1))
+	fi
+fi
+
+echo "# guest console log: $log.console"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the test VM's initramfs: busybox for the basics, real bash, iproute2,
+# ping, iperf3, tcpdump, jq and kmod with their libraries, the kernel modules
+# the tests need (stock lane; the debug kernel has them built in), our module
+# and ipsecctl, and the selftests. modprobe is kmod's, so that the kernel's
+# own module requests (rtnl-link-ipsecif, crypto templates) are served.
+#
+# usage: mkinitramfs.sh OUT.cpio.gz KVER MODROOT EXTRA_KO... -- TOOLS...
+#   MODROOT: tree holding lib/modules/KVER of the kernel (empty for built-in)
+set -euo pipefail
+
+out=$1 kver=$2 modroot=$3
+shift 3
+extra_ko=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do extra_ko+=("$1"); shift; done
+shift
+tools=("$@")
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,proc,sys,dev,tmp,run,etc,root,mnt,var/run/netns}
+ln -s usr/bin "$root/bin"
+ln -s usr/sbin "$root/sbin"
+ln -s usr/lib "$root/lib"
+ln -s usr/lib64 "$root/lib64"
+
+# Copies a file to the same path inside the initramfs.
+copy() {
+	local src
+	src=$(realpath "$1")
+	mkdir -p "$root$(dirname "$1")"
+	[ -e "$root$1" ] || cp -a "$src" "$root$1"
+}
+
+copy_binary() {
+	local bin=$1 lib
+	copy "$bin"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+		copy "$lib"
+	done
+}
+
+for bin in bash ip genl ss tc ping iperf3 tcpdump jq kmod timeout; do
+	copy_binary "$(command -v "$bin" || echo "/usr/sbin/$bin")"
+done
+for tool in "${tools[@]}"; do
+	install -m 0755 "$tool" "$root/usr/sbin/$(basename "$tool")"
+	copy_binary "$tool" >/dev/null
+	rm -f "$root$(realpath "$tool")"
+done
+for name in modprobe insmod rmmod lsmod depmod modinfo; do
+	ln -sf ../bin/kmod "$root/usr/sbin/$name"
+done
+
+# busybox fills in every other command, never shadowing a real one.
+cp /bin/busybox "$root/usr/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/usr/bin/$applet" ] || [ -e "$root/usr/sbin/$applet" ] ||
+		ln -s busybox "$root/usr/bin/$applet"
+done
+
+# Kernel modules: what the tests name, with dependencies, and the whole
+# crypto trees (ESP's algorithms, drbg and its self-tests' dependencies).
+moddir=lib/modules/$kver
+mkdir -p "$root/$moddir"
+if [ -n "$modroot" ]; then
+	[ -e "$modroot/$moddir/modules.dep" ] || depmod -b "$modroot" "$kver"
+	cp "$modroot/$moddir"/modules.{order,builtin,builtin.modinfo} "$root/$moddir/"
+	wanted=(veth dummy esp4 esp6 xfrm_user xfrm_interface ip_vti ip6_vti
+		ipip ip6_tunnel wireguard af_packet nf_tables nft_nat nft_masq
+		nft_chain_nat nf_conntrack jitterentropy_rng drbg)
+	{
+		for mod in "${wanted[@]}"; do
+			modprobe -d "$modroot" -S "$kver" --show-depends "$mod"
+		done
+	} | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
+		rel=${ko#"$modroot"/}
+		mkdir -p "$root/$(dirname "$rel")"
+		cp "$ko" "$root/$rel"
+	done
+	for tree in kernel/crypto kernel/arch/x86/crypto kernel/lib/crypto; do
+		[ -d "$modroot/$moddir/$tree" ] || continue
+		mkdir -p "$root/$moddir/$tree"
+		cp -r "$modroot/$moddir/$tree/." "$root/$moddir/$tree/"
+	done
+fi
+mkdir -p "$root/$moddir/extra"
+for ko in "${extra_ko[@]}"; do
+	cp "$ko" "$root/$moddir/extra/"
+done
+depmod -b "$root" "$kver"
+
+mkdir -p "$root/selftests"
+cp "$top"/selftests/*.sh "$root/selftests/"
+install -m 0755 "$top/selftests/vm/init" "$root/init"
+echo "root:x:0:0:root:/root:/bin/bash" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+printf '%s\n' '127.0.0.1 localhost' '::1 localhost' > "$root/etc/hosts"
+cp /etc/protocols /etc/services "$root/etc/" 2>/dev/null || true
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) |
+	gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
