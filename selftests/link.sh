@@ -119,15 +119,17 @@ refused() {
 test_invalid_attributes() {
 	netns_add a
 	refused "unknown mode" $IFLA_IPSECIF_MODE:u32:2
-	refused "Error:" $IFLA_IPSECIF_MODE:u8:1
+	refused "Attribute failed policy validation" $IFLA_IPSECIF_MODE:u8:1
 	refused "local and remote must be given together" \
 		$IFLA_IPSECIF_LOCAL:ip4:192.0.2.1
 	refused "local and remote must be given together" \
 		$IFLA_IPSECIF_REMOTE6:ip6:2001:db8::2
 	refused "one address family" \
 		$IFLA_IPSECIF_LOCAL:ip4:192.0.2.1 $IFLA_IPSECIF_REMOTE6:ip6:2001:db8::2
-	refused "Error:" $IFLA_IPSECIF_LOCAL:hex:c00002 $IFLA_IPSECIF_REMOTE:ip4:192.0.2.2
-	refused "Error:" $IFLA_IPSECIF_LOCAL6:ip4:192.0.2.1 $IFLA_IPSECIF_REMOTE6:ip6:2001:db8::2
+	refused "binary attribute size out of range" \
+		$IFLA_IPSECIF_LOCAL:hex:c00002 $IFLA_IPSECIF_REMOTE:ip4:192.0.2.2
+	refused "binary attribute size out of range" \
+		$IFLA_IPSECIF_LOCAL6:ip4:192.0.2.1 $IFLA_IPSECIF_REMOTE6:ip6:2001:db8::2
 	refused "local must be a unicast address" \
 		$IFLA_IPSECIF_LOCAL:ip4:224.0.0.1 $IFLA_IPSECIF_REMOTE:ip4:192.0.2.2
 	refused "remote must be a unicast address" \
@@ -138,10 +140,10 @@ test_invalid_attributes() {
 		$IFLA_IPSECIF_LOCAL6:ip6:2001:db8::1 $IFLA_IPSECIF_REMOTE6:ip6:2001:db8::1
 	refused "for p2p interfaces only" $IFLA_IPSECIF_MODE:u32:1 \
 		$IFLA_IPSECIF_LOCAL:ip4:192.0.2.1 $IFLA_IPSECIF_REMOTE:ip4:192.0.2.2
-	refused "Error:" $IFLA_IPSECIF_TABLE:u8:1
-	# ipsecctl shows the same messages.
-	expect_fail "Error: ipsecif: local and remote must be given together" \
-		in_ns a ipsecctl link add bad0 local 192.0.2.1
+	refused "Attribute failed policy validation" $IFLA_IPSECIF_TABLE:u8:1
+	# ipsecctl prints the kernel's message.
+	expect_fail "Error: ipsecif: local and remote are for p2p interfaces only" \
+		in_ns a ipsecctl link add bad0 mode p2mp local 192.0.2.1 remote 192.0.2.2
 	! link_exists a bad0 || fail "ipsecctl created bad0"
 	# The valid form of the same request works.
 	in_ns a ifla-send good0 $IFLA_IPSECIF_TABLE:u32:5

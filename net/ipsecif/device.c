@@ -17,8 +17,7 @@
 
 #include "ipsecif.h"
 
-/*
- * Worst-case growth of an inner packet: IPv6 outer header, UDP for NAT-T,
+/* Worst-case growth of an inner packet: IPv6 outer header, UDP for NAT-T,
  * ESP header, a 16-byte IV, up to 15 bytes of padding plus the 2-byte
  * trailer, and a 256-bit ICV. The default MTU leaves room for all of it on a
  * 1500-byte underlay.
@@ -56,8 +55,7 @@ static void ipsecif_dev_free(struct net_device *dev)
 	free_percpu(dev->tstats);
 }
 
-/*
- * No protection can exist yet, so every packet is dropped and counted as a
+/* No protection can exist yet, so every packet is dropped and counted as a
  * transmit drop; the ESP datapath replaces this.
  */
 static netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -134,8 +132,7 @@ static bool ipsecif_addr_equal(sa_family_t family,
 	return ipv6_addr_equal(&a->v6, &b->v6);
 }
 
-/*
- * Reads local/remote from @data into @cfg. Both must come together and be of
+/* Reads local/remote from @data into @cfg. Both must come together and be of
  * one family; absent ones leave @cfg as it was.
  */
 static int ipsecif_parse_endpoints(struct nlattr *data[],
@@ -189,8 +186,7 @@ static int ipsecif_parse_endpoints(struct nlattr *data[],
 	return 0;
 }
 
-/*
- * Applies @data to @cfg, which holds the defaults for a new interface or a
+/* Applies @data to @cfg, which holds the defaults for a new interface or a
  * copy of an existing one's options. @cfg is only a scratch copy: the caller
  * commits it when this succeeds, so a refused request changes nothing.
  */
@@ -318,8 +314,7 @@ static int ipsecif_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	return 0;
 }
 
-/*
- * Reported as IFLA_LINK_NETNSID. Once the underlay netns is gone there is no
+/* Reported as IFLA_LINK_NETNSID. Once the underlay netns is gone there is no
  * other netns to name, so the interface's own is returned.
  */
 static struct net *ipsecif_get_link_net(const struct net_device *dev)
@@ -343,8 +338,7 @@ static struct rtnl_link_ops ipsecif_link_ops __read_mostly = {
 	.get_link_net	= ipsecif_get_link_net,
 };
 
-/*
- * The underlay netns of some interfaces is going away while they may live on
+/* The underlay netns of some interfaces is going away while they may live on
  * in other namespaces: forget it, so nothing routes through a dead netns.
  * Interfaces that live in the dying netns itself are deleted afterwards by
  * the core (default_device_exit_batch), through the link kind's dellink.

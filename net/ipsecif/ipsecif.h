@@ -30,8 +30,7 @@ struct ipsecif_link_config {
 
 struct ipsecif_dev {
 	struct net_device *dev;
-	/*
-	 * The netns the interface was created in, where its outer packets
+	/* The netns the interface was created in, where its outer packets
 	 * live. No reference is held: when that netns dies, its pre_exit
 	 * clears this pointer (under RTNL) before the netns is freed.
 	 */
