@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipsecctl: configures ipsecif. This file owns the command line: global
+ * options, batch mode, the dispatch to one file per object (link.c, ...),
+ * and the rtnetlink socket that all commands of one run share.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecctl.h"
+#include "nl.h"
+#include "utils.h"
+
+struct ipsecctl_options ipsecctl_opts;
+
+static struct nl_handle rtnl;
+
+static void usage(FILE *out)
+{
+	fputs("Usage: ipsecctl [OPTIONS] OBJECT { COMMAND | help }\n"
+	      "       ipsecctl [OPTIONS] -b[atch] FILE\n"
+	      "       ipsecctl -V[ersion]\n"
+	      "       ipsecctl help\n"
+	      "where  OBJECT := { link }\n"
+	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
+}
+
+/*
+ * Sends a request on the rtnetlink socket, opened on first use; returns an
+ * exit status.
+ */
+int rtnl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	if (!rtnl.sock && nl_open(&rtnl, NETLINK_ROUTE))
+		return EXIT_KERNEL;
+	return nl_talk(&rtnl, nlh, cb, data) ? EXIT_KERNEL : EXIT_SUCCESS;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[0]);
+	usage(stdout);
+	return EXIT_SUCCESS;
+}
+
+static const struct command objects[] = {
+	{ "link", cmd_link },
+	{ "help", cmd_help },
+};
+
+static int run_object(int argc, char **argv)
+{
+	if (!argc)
+		return usage_error(usage, "missing OBJECT");
+	return run_command(objects, ARRAY_SIZE(objects), "object", usage,
+			   argc, argv);
+}
+
+/* Runs one batch line; blank lines and comments succeed. */
+static int run_line(char *line, size_t len)
+{
+	char **argv;
+	int argc, ret;
+
+	argv = calloc(len / 2 + 1, sizeof(*argv));
+	if (!argv) {
+		fprintf(stderr, "ipsecctl: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	argc = split_args(line, argv);
+	if (argc < 0)
+		ret = usage_error(usage, "unterminated quote");
+	else
+		ret = argc ? run_object(argc, argv) : EXIT_SUCCESS;
+	free(argv);
+	return ret;
+}
+
+static int run_lines(FILE *file)
+{
+	unsigned int lineno = 0;
+	size_t size = 0;
+	char *line = NULL;
+	ssize_t len;
+	int ret = EXIT_SUCCESS;
+
+	while (!ret && (len = getline(&line, &size, file)) >= 0) {
+		lineno++;
+		ret = run_line(line, len);
+		fflush(stdout);
+		if (ret)
+			fprintf(stderr, "ipsecctl: line %u: command failed\n",
+				lineno);
+	}
+	if (!ret && ferror(file)) {
+		fprintf(stderr, "ipsecctl: line %u: read error\n", lineno + 1);
+		ret = EXIT_FAILURE;
+	}
+	free(line);
+	return ret;
+}
+
+/* Runs the commands of @path ("-": standard input) until one fails. */
+static int run_batch(const char *path)
+{
+	FILE *file = stdin;
+	int ret;
+
+	if (strcmp(path, "-")) {
+		file = fopen(path, "r");
+		if (!file) {
+			fprintf(stderr, "ipsecctl: cannot open %s: %s\n", path,
+				strerror(errno));
+			return EXIT_FAILURE;
+		}
+	}
+	ret = run_lines(file);
+	if (file != stdin)
+		fclose(file);
+	return ret;
+}
+
+/* Whether @arg is "-short" or "-long" (or "--short", "--long"). */
+static bool is_option(const char *arg, const char *short_name,
+		      const char *long_name)
+{
+	if (arg[0] != '-')
+		return false;
+	arg += arg[1] == '-' ? 2 : 1;
+	return !strcmp(arg, short_name) || !strcmp(arg, long_name);
+}
+
+/*
+ * Consumes the global options before the object; returns how many arguments
+ * they took, or -1 after a usage error.
+ */
+static int parse_options(int argc, char **argv, const char **batch,
+			 bool *version)
+{
+	int i;
+
+	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
+		if (is_option(argv[i], "j", "json")) {
+			ipsecctl_opts.json = true;
+		} else if (is_option(argv[i], "p", "pretty")) {
+			ipsecctl_opts.pretty = true;
+		} else if (is_option(argv[i], "s", "stats")) {
+			ipsecctl_opts.stats = true;
+		} else if (is_option(argv[i], "V", "Version")) {
+			*version = true;
+		} else if (is_option(argv[i], "b", "batch")) {
+			if (++i == argc) {
+				usage_error(usage, "%s needs a FILE", argv[i - 1]);
+				return -1;
+			}
+			*batch = argv[i];
+		} else {
+			usage_error(usage, "unknown option \"%s\"", argv[i]);
+			return -1;
+		}
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	const char *batch = NULL;
+	bool version = false;
+	int ret;
+
+	ret = parse_options(argc - 1, argv + 1, &batch, &version);
+	if (ret < 0)
+		return EXIT_USAGE;
+	argc -= ret + 1;
+	argv += ret + 1;
+
+	if (version) {
+		printf("ipsecctl %s\n", IPSECCTL_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (batch && argc)
+		return usage_error(usage, "unexpected argument \"%s\" after -batch",
+				   argv[0]);
+
+	ret = batch ? run_batch(batch) : run_object(argc, argv);
+	nl_close(&rtnl);
+	return ret;
+}

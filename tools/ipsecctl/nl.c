@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink plumbing shared by every object: sockets, the request/reply
+ * exchange (which reports the kernel's extended ACK the way iproute2 does),
+ * attribute parsing, and generic netlink family resolution.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+#include "utils.h"
+
+/* One exchange: the caller's data callback, and whether an error was shown. */
+struct nl_exchange {
+	mnl_cb_t cb;
+	void *data;
+	bool reported;
+};
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+/*
+ * Extended ACKs need NETLINK_EXT_ACK; NETLINK_CAP_ACK keeps the request out
+ * of the ACK. Kernels without them (before 4.12) still answer, just without
+ * messages, and error_cb() copes with uncapped ACKs, so failures are ignored.
+ */
+static void nl_set_ack_options(struct mnl_socket *sock)
+{
+	int one = 1;
+
+	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+}
+
+int nl_open(struct nl_handle *nl, int bus)
+{
+	nl->sock = mnl_socket_open(bus);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		nl_close(nl);
+		fprintf(stderr, "ipsecctl: cannot open netlink socket: %s\n",
+			strerror(err));
+		return -err;
+	}
+	nl_set_ack_options(nl->sock);
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = time(NULL);
+	return 0;
+}
+
+void nl_close(struct nl_handle *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+/*
+ * Starts a request in @buf, of NL_MSG_SIZE bytes. The buffer is zeroed
+ * first, as libmnl 1.0.4 leaves the padding of attributes uninitialised.
+ */
+struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, NL_MSG_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	return nlh;
+}
+
+static int store_attr(const struct nlattr *attr, void *data)
+{
+	const struct attr_table *table = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= table->max)
+		table->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* Fills tb[0..max] with the attributes after @offset, skipping newer ones. */
+void nl_parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
+		    const struct nlattr **tb, unsigned int max)
+{
+	struct attr_table table = { .tb = tb, .max = max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_parse(nlh, offset, store_attr, &table);
+}
+
+void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+		     unsigned int max)
+{
+	struct attr_table table = { .tb = tb, .max = max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_parse_nested(nest, store_attr, &table);
+}
+
+/* nl_get_*() fail, leaving *val alone, if @attr is absent or too short. */
+bool nl_get_u8(const struct nlattr *attr, uint8_t *val)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+		return false;
+	*val = mnl_attr_get_u8(attr);
+	return true;
+}
+
+bool nl_get_u16(const struct nlattr *attr, uint16_t *val)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
+		return false;
+	*val = mnl_attr_get_u16(attr);
+	return true;
+}
+
+bool nl_get_u32(const struct nlattr *attr, uint32_t *val)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return false;
+	*val = mnl_attr_get_u32(attr);
+	return true;
+}
+
+/* Copies an attribute of exactly @len bytes, such as an address. */
+bool nl_get_bytes(const struct nlattr *attr, void *buf, size_t len)
+{
+	if (!attr || mnl_attr_get_payload_len(attr) != len)
+		return false;
+	memcpy(buf, mnl_attr_get_payload(attr), len);
+	return true;
+}
+
+/* Returns a NUL-terminated string attribute, or NULL. */
+const char *nl_get_str(const struct nlattr *attr)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return NULL;
+	return mnl_attr_get_str(attr);
+}
+
+/* The extended ACK message at @offset, or NULL if there is none. */
+static const char *ext_ack_msg(const struct nlmsghdr *nlh, unsigned int offset)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *msg;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	nl_parse_attrs(nlh, offset, tb, NLMSGERR_ATTR_MAX);
+	msg = nl_get_str(tb[NLMSGERR_ATTR_MSG]);
+	return msg && *msg ? msg : NULL;
+}
+
+static void print_ext_ack(const char *level, const char *msg)
+{
+	bool has_period = msg[strlen(msg) - 1] == '.';
+
+	fprintf(stderr, "%s: %s%s\n", level, msg, has_period ? "" : ".");
+}
+
+/*
+ * Shows the outcome of a request that ended with @error (0 or a negative
+ * errno) and the extended ACK attributes at @offset, as iproute2 does:
+ * "Error: <message>." or, without a message, "Error: <strerror>".
+ */
+static int report(struct nl_exchange *exchange, const struct nlmsghdr *nlh,
+		  unsigned int offset, int error)
+{
+	const char *msg = ext_ack_msg(nlh, offset);
+
+	if (!error) {
+		if (msg)
+			print_ext_ack("Warning", msg);
+		return MNL_CB_STOP;
+	}
+	if (msg)
+		print_ext_ack("Error", msg);
+	else
+		fprintf(stderr, "Error: %s\n", strerror(-error));
+	exchange->reported = true;
+	errno = -error;
+	return MNL_CB_ERROR;
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	unsigned int offset = sizeof(*err);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	return report(data, nlh, offset, err->error);
+}
+
+/* A dump ends with NLMSG_DONE, carrying its result and extended ACK. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int error = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	return report(data, nlh, sizeof(error), error);
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_exchange *exchange = data;
+
+	return exchange->cb ? exchange->cb(nlh, exchange->data) : MNL_CB_OK;
+}
+
+/* Returns MNL_CB_STOP once the request is answered, or MNL_CB_ERROR. */
+static int exchange_run(struct nl_handle *nl, const struct nlmsghdr *nlh,
+			struct nl_exchange *exchange)
+{
+	static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	ssize_t len;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return MNL_CB_ERROR;
+	do {
+		len = mnl_socket_recvfrom(nl->sock, nl->recv_buf,
+					  sizeof(nl->recv_buf));
+		if (len < 0)
+			return MNL_CB_ERROR;
+		ret = mnl_cb_run2(nl->recv_buf, len, nlh->nlmsg_seq, nl->portid,
+				  data_cb, exchange, ctl_cbs,
+				  ARRAY_SIZE(ctl_cbs));
+	} while (ret > MNL_CB_STOP);
+	return ret;
+}
+
+/*
+ * Sends @nlh as a request and reads replies until its ACK (or, for a dump,
+ * NLMSG_DONE), handing each reply to @cb. NLM_F_ACK is always set, so a
+ * plain get ends with an ACK too. Returns 0, or a negative errno after
+ * printing the error. @cb must not fail, or the rest of a dump would be left
+ * unread on the socket.
+ */
+int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	    void *data)
+{
+	struct nl_exchange exchange = { .cb = cb, .data = data };
+	int err;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	errno = 0;
+	if (exchange_run(nl, nlh, &exchange) == MNL_CB_STOP)
+		return 0;
+	err = errno ? errno : EPROTO;
+	if (!exchange.reported)
+		fprintf(stderr, "Error: netlink: %s\n", strerror(err));
+	return -err;
+}
+
+struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,
+				uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = nl_msg_start(buf, family, flags);
+	struct genlmsghdr *genl;
+
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+static int family_id_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	nl_parse_attrs(nlh, sizeof(struct genlmsghdr), tb, CTRL_ATTR_MAX);
+	nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], data);
+	return MNL_CB_OK;
+}
+
+/* Resolves a generic netlink family name to its id with CTRL_CMD_GETFAMILY. */
+int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id)
+{
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = genl_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	*id = 0;
+	ret = nl_talk(nl, nlh, family_id_cb, id);
+	if (ret)
+		return ret;
+	if (!*id) {
+		fprintf(stderr, "Error: no id for generic netlink family %s\n",
+			name);
+		return -ENOENT;
+	}
+	return 0;
+}

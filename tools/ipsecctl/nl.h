@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPSECCTL_NL_H
+#define IPSECCTL_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+/* Room for one request: every request ipsecctl builds is far smaller. */
+#define NL_MSG_SIZE	8192
+/* Room for one receive: a part of a dump, as large as iproute2 takes. */
+#define NL_RECV_SIZE	32768
+
+struct nl_handle {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	char recv_buf[NL_RECV_SIZE];
+};
+
+/* nl.c: sockets and exchanges */
+int nl_open(struct nl_handle *nl, int bus);
+void nl_close(struct nl_handle *nl);
+struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags);
+int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	    void *data);
+
+/* nl.c: attributes */
+void nl_parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
+		    const struct nlattr **tb, unsigned int max);
+void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+		     unsigned int max);
+bool nl_get_u8(const struct nlattr *attr, uint8_t *val);
+bool nl_get_u16(const struct nlattr *attr, uint16_t *val);
+bool nl_get_u32(const struct nlattr *attr, uint32_t *val);
+bool nl_get_bytes(const struct nlattr *attr, void *buf, size_t len);
+const char *nl_get_str(const struct nlattr *attr);
+
+/* nl.c: generic netlink */
+struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,
+				uint8_t version, uint16_t flags);
+int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id);
+
+#endif /* IPSECCTL_NL_H */

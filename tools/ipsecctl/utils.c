@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the objects: argument parsers (numbers, addresses),
+ * address formatting, usage errors, keyword dispatch and the splitting of
+ * batch lines into arguments.
+ */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipsecctl.h"
+#include "utils.h"
+
+/* Decimal, or hexadecimal after "0x"; no sign, no octal, nothing after. */
+const char *parse_u32(const char *arg, uint32_t *val)
+{
+	const char *digits = "0123456789";
+	unsigned long long num;
+	int base = 10;
+
+	if (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) {
+		digits = "0123456789abcdefABCDEF";
+		base = 16;
+		arg += 2;
+	}
+	if (!*arg || arg[strspn(arg, digits)])
+		return "not a number";
+	errno = 0;
+	num = strtoull(arg, NULL, base);
+	if (errno == ERANGE || num > UINT32_MAX)
+		return "out of range";
+	*val = num;
+	return NULL;
+}
+
+const char *parse_addr(const char *arg, struct ip_addr *addr)
+{
+	if (inet_pton(AF_INET, arg, &addr->v4) == 1)
+		addr->family = AF_INET;
+	else if (inet_pton(AF_INET6, arg, &addr->v6) == 1)
+		addr->family = AF_INET6;
+	else
+		return "not an IPv4 or IPv6 address";
+	return NULL;
+}
+
+size_t ip_addr_len(const struct ip_addr *addr)
+{
+	return addr->family == AF_INET ? sizeof(addr->v4) : sizeof(addr->v6);
+}
+
+/* @buf should have INET6_ADDRSTRLEN bytes. */
+const char *format_addr(const struct ip_addr *addr, char *buf, size_t len)
+{
+	return inet_ntop(addr->family, addr->bytes, buf, len);
+}
+
+/* Prints why the command line is wrong, then @usage; returns EXIT_USAGE. */
+int usage_error(usage_fn usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ipsecctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Runs the command named by argv[0] (argc > 0) with the arguments after it. */
+int run_command(const struct command *commands, size_t count,
+		const char *what, usage_fn usage, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (!strcmp(argv[0], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	return usage_error(usage, "unknown %s \"%s\"", what, argv[0]);
+}
+
+/*
+ * Copies one argument from *in to *out, unquoting it, and advances both;
+ * fails with -EINVAL on an unterminated quote.
+ */
+static int copy_arg(char **in, char **out)
+{
+	char *src = *in, *dst = *out;
+
+	while (*src && !isspace((unsigned char)*src)) {
+		char quote = *src;
+
+		if (quote != '\'' && quote != '"') {
+			*dst++ = *src++;
+			continue;
+		}
+		for (src++; *src && *src != quote; )
+			*dst++ = *src++;
+		if (!*src)
+			return -EINVAL;
+		src++;
+	}
+	*in = src;
+	*out = dst;
+	return 0;
+}
+
+/*
+ * Splits @line in place into arguments, as a shell would: whitespace
+ * separates them, '...' and "..." quote (so '' is an empty argument), and a
+ * '#' starting an argument comments out the rest of the line. Unquoting
+ * never lengthens an argument, so each is written over the text it came
+ * from, and @argv needs room for strlen(@line) / 2 + 1 of them. Returns
+ * their number, or -EINVAL for an unterminated quote.
+ */
+int split_args(char *line, char **argv)
+{
+	char *in = line, *out = line;
+	int argc = 0;
+
+	for (;;) {
+		bool more;
+
+		while (isspace((unsigned char)*in))
+			in++;
+		if (!*in || *in == '#')
+			return argc;
+		argv[argc++] = out;
+		if (copy_arg(&in, &out))
+			return -EINVAL;
+		more = *in;
+		*out++ = '\0';
+		if (!more)
+			return argc;
+		in++;
+	}
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPSECCTL_UTILS_H
+#define IPSECCTL_UTILS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <netinet/in.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		(1U << (n))
+
+/* An IPv4 or IPv6 address; family is 0 for none. */
+struct ip_addr {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t bytes[16];
+	};
+};
+
+/* A keyword and the function that runs the rest of the command line. */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+typedef void (*usage_fn)(FILE *out);
+
+/* utils.c: parsers, returning NULL or why @arg is not valid */
+const char *parse_u32(const char *arg, uint32_t *val);
+const char *parse_addr(const char *arg, struct ip_addr *addr);
+
+/* utils.c: formatting */
+size_t ip_addr_len(const struct ip_addr *addr);
+const char *format_addr(const struct ip_addr *addr, char *buf, size_t len);
+
+/* utils.c: command lines */
+int usage_error(usage_fn usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int run_command(const struct command *commands, size_t count,
+		const char *what, usage_fn usage, int argc, char **argv);
+int split_args(char *line, char **argv);
+
+#endif /* IPSECCTL_UTILS_H */
