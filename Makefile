@@ -8,7 +8,8 @@
 #                        selftests in a qemu VM (installs what it needs)
 #   make demo            two namespaces and their ipsecif interfaces, in a VM
 #   make deps            install build/test dependencies, fetch the VM kernel
-#   make install         module, ipsecctl and man page;  make clean
+#   make install         module, ipsecctl and man page (DESTDIR: staged,
+#                        no depmod);  make clean
 
 BUILDDIR ?= $(CURDIR)/build
 KERNEL ?= stock
@@ -40,9 +41,10 @@ demo: deps
 KVER ?= $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(realpath $(KDIR)))))
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
-	$(MAKE) -C tools/ipsecctl install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
+	$(MAKE) -C tools/ipsecctl install DESTDIR=$(DESTDIR)
+	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
