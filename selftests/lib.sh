@@ -133,3 +133,26 @@ wait_kmsg_count() {
 	done
 	fail "kernel logged $(kmsg_since_mark | grep -c -- "$pattern") of $count '$pattern'"
 }
+
+# Key material for tests: N bytes as 0x-prefixed hex, different per SEED.
+test_key() {
+	local bytes=$1 seed=$2
+	printf '0x'
+	for ((i = 0; i < bytes; i++)); do
+		printf '%02x' $(((seed * 37 + i * 11 + 7) % 256))
+	done
+}
+
+# Two namespaces "a" and "b" joined by veth (a0, b0) with IPv4 and IPv6
+# underlay addresses: 192.0.2.1/2001:db8::1 in a, .2/::2 in b.
+underlay_pair() {
+	netns_add a
+	netns_add b
+	ip link add a0 netns "$(ns a)" type veth peer name b0 netns "$(ns b)"
+	in_ns a ip addr add 192.0.2.1/24 dev a0
+	in_ns b ip addr add 192.0.2.2/24 dev b0
+	in_ns a ip addr add 2001:db8::1/64 dev a0 nodad
+	in_ns b ip addr add 2001:db8::2/64 dev b0 nodad
+	in_ns a ip link set a0 up
+	in_ns b ip link set b0 up
+}

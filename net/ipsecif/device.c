@@ -32,19 +32,32 @@ static LIST_HEAD(ipsecif_devices);
 static int ipsecif_dev_init(struct net_device *dev)
 {
 	struct ipsecif_dev *ipsecif = netdev_priv(dev);
+	int ret;
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	ret = gro_cells_init(&ipsecif->gro_cells, dev);
+	if (ret) {
+		free_percpu(dev->tstats);
+		dev->tstats = NULL;
+		return ret;
+	}
 
 	list_add(&ipsecif->device_list, &ipsecif_devices);
 	return 0;
 }
 
+/* Unregistering, under RTNL: receive can no longer find the interface once
+ * its protections are gone, and the core has waited for readers that saw it
+ * running before its GRO cells go.
+ */
 static void ipsecif_dev_uninit(struct net_device *dev)
 {
 	struct ipsecif_dev *ipsecif = netdev_priv(dev);
 
+	ipsecif_protect_flush(ipsecif);
+	gro_cells_destroy(&ipsecif->gro_cells);
 	list_del(&ipsecif->device_list);
 	pr_debug("%s: interface destroyed\n", dev->name);
 }
@@ -53,16 +66,6 @@ static void ipsecif_dev_uninit(struct net_device *dev)
 static void ipsecif_dev_free(struct net_device *dev)
 {
 	free_percpu(dev->tstats);
-}
-
-/* No protection can exist yet, so every packet is dropped and counted as a
- * transmit drop; the ESP datapath replaces this.
- */
-static netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	DEV_STATS_INC(dev, tx_dropped);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
 }
 
 static const struct net_device_ops ipsecif_netdev_ops = {
@@ -272,6 +275,13 @@ static int ipsecif_changelink(struct net_device *dev, struct nlattr *tb[],
 	ret = ipsecif_parse_config(data, false, &cfg, extack);
 	if (ret)
 		return ret;
+	/* The endpoints decide the mode the SAs must have. */
+	if (!cfg.family != !ipsecif->config.family &&
+	    (rtnl_dereference(ipsecif->p2p_protect))) {
+		NL_SET_ERR_MSG(extack,
+			       "ipsecif: adding local/remote changes the SA mode the interface needs; delete its protection first");
+		return -EBUSY;
+	}
 
 	ipsecif->config = cfg;
 	return 0;
@@ -325,6 +335,13 @@ static struct net *ipsecif_get_link_net(const struct net_device *dev)
 	return net ?: dev_net(dev);
 }
 
+static struct rtnl_link_ops ipsecif_link_ops __read_mostly;
+
+bool ipsecif_is_dev(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &ipsecif_link_ops;
+}
+
 static struct rtnl_link_ops ipsecif_link_ops __read_mostly = {
 	.kind		= IPSECIF_LINK_KIND,
 	.maxtype	= IFLA_IPSECIF_MAX,
@@ -352,8 +369,9 @@ static void ipsecif_netns_pre_exit(struct net *net)
 		if (rtnl_dereference(ipsecif->underlay_net) != net)
 			continue;
 		pr_debug("%s: underlay netns exiting\n", ipsecif->dev->name);
+		ipsecif_protect_forget_underlay(ipsecif);
 		RCU_INIT_POINTER(ipsecif->underlay_net, NULL);
-		netif_carrier_off(ipsecif->dev);
+		ipsecif_update_carrier(ipsecif);
 	}
 	rtnl_unlock();
 }

@@ -2,16 +2,27 @@
 /*
  * Private declarations shared by the files of the ipsecif module, grouped by
  * the file that owns them.
+ *
+ * Locking: all configuration (links, SAs, protections) is serialised by
+ * RTNL. The datapath reads SAs and protections under RCU and takes a
+ * reference on an SA for as long as an asynchronous crypto request uses it.
  */
 
 #ifndef _NET_IPSECIF_H
 #define _NET_IPSECIF_H
 
+#include <linux/crypto.h>
+#include <linux/hashtable.h>
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
+#include <linux/refcount.h>
+#include <linux/u64_stats_sync.h>
+#include <net/gro_cells.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/ipsecif.h>
+
+#include "replay.h"
 
 union ipsecif_addr {
 	struct in_addr v4;
@@ -28,6 +39,8 @@ struct ipsecif_link_config {
 	u32 fwmark;
 };
 
+#define IPSECIF_PEER_HASH_BITS 8
+
 struct ipsecif_dev {
 	struct net_device *dev;
 	/* The netns the interface was created in, where its outer packets
@@ -37,11 +50,149 @@ struct ipsecif_dev {
 	struct net __rcu *underlay_net;
 	struct list_head device_list;	/* all ipsecif devices, under RTNL */
 	struct ipsecif_link_config config;
+	struct gro_cells gro_cells;
+	/* p2p: the only protection; p2mp: protections hashed by peer */
+	struct ipsecif_protect __rcu *p2p_protect;
+	DECLARE_HASHTABLE(peers, IPSECIF_PEER_HASH_BITS);
+};
+
+/* Why a packet was dropped; the order of the uapi's IPSECIF_STATS_A_DROP_*. */
+enum ipsecif_drop_reason {
+	IPSECIF_DROP_REPLAY,
+	IPSECIF_DROP_INTEGRITY,
+	IPSECIF_DROP_TRAILER,
+	IPSECIF_DROP_NEXTHDR,
+	IPSECIF_DROP_RUNT,
+	IPSECIF_DROP_NO_PROTECT,
+	IPSECIF_DROP_SEQ_EXHAUSTED,
+	IPSECIF_DROP_CRYPTO,
+	IPSECIF_DROP_EXPIRED,
+	IPSECIF_DROP_MAX
+};
+
+struct ipsecif_sa_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t drops[IPSECIF_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/* One algorithm as configured, kept to report it back (keys: admin only). */
+struct ipsecif_alg {
+	char name[CRYPTO_MAX_ALG_NAME];
+	u32 icv_bits;
+	u32 key_len;
+	u8 key[];
+};
+
+struct ipsecif_sa {
+	/* Set at creation, then read-only. */
+	u32 id;
+	__be32 spi;
+	enum ipsecif_sa_mode mode;
+	sa_family_t family;		/* of src/dst; 0 in transport mode */
+	union ipsecif_addr src;
+	union ipsecif_addr dst;
+	u32 flags;			/* IPSECIF_SA_F_* */
+	struct crypto_aead *aead;
+	u8 iv_len;
+	u8 icv_len;
+	u8 pad_align;			/* ESP padding boundary (RFC 4303 2.4) */
+	struct ipsecif_alg *aead_alg, *enc_alg, *auth_alg;
+	struct net *net;		/* owner; SAs die with their netns */
+
+	/* Transmit: the last sequence number used; stopped when exhausted. */
+	atomic64_t seq_out;
+	bool tx_stopped;		/* READ_ONCE/WRITE_ONCE */
+
+	/* Receive: the protection whose RX set holds this SA, and the
+	 * anti-replay window (replay_lock held around check + advance).
+	 */
+	struct ipsecif_protect __rcu *rx_protect;
+	spinlock_t replay_lock;		/* protects replay and lost */
+	struct ipsecif_replay *replay;
+	u64 lost;			/* under replay_lock */
+
+	/* Under RTNL: the protection using this SA, if any. */
+	struct ipsecif_protect *owner;
+	struct hlist_node id_node;	/* ipsecif_net.sa_by_id, RTNL */
+	struct hlist_node spi_node;	/* ipsecif_net.sa_by_spi, RCU */
+	struct hlist_node rx_node;	/* underlay ipsecif_net.rx_by_spi, RCU */
+	struct net *rx_net;		/* whose rx_by_spi holds rx_node */
+
+	struct ipsecif_sa_stats __percpu *stats;
+	refcount_t refcnt;
+	struct rcu_head rcu;
+};
+
+struct ipsecif_protect {
+	struct hlist_node node;		/* ipsecif_dev.peers (p2mp), RCU */
+	struct ipsecif_dev *ipsecif;
+	sa_family_t peer_family;	/* 0: p2p, no peer */
+	union ipsecif_addr peer;
+	struct ipsecif_sa *tx;		/* may be NULL */
+	u8 n_rx;
+	struct ipsecif_sa *rx[IPSECIF_MAX_RX_SA];
+	struct rcu_head rcu;
+};
+
+#define IPSECIF_SA_HASH_BITS 10
+
+/* Per network namespace state. */
+struct ipsecif_net {
+	DECLARE_HASHTABLE(sa_by_id, IPSECIF_SA_HASH_BITS);	/* RTNL */
+	DECLARE_HASHTABLE(sa_by_spi, IPSECIF_SA_HASH_BITS);	/* RCU */
+	/* RX SAs of protections whose interface's underlay is this netns */
+	DECLARE_HASHTABLE(rx_by_spi, IPSECIF_SA_HASH_BITS);	/* RCU */
 };
 
 /* device.c */
 int ipsecif_device_init(void);
 void ipsecif_device_exit(void);
+bool ipsecif_is_dev(const struct net_device *dev);
+
+/* main.c */
+struct ipsecif_net *ipsecif_net(const struct net *net);
+
+/* sa.c */
+struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **attrs,
+				     struct netlink_ext_ack *extack);
+int ipsecif_sa_delete(struct net *net, u32 id, struct netlink_ext_ack *extack);
+int ipsecif_sa_flush(struct net *net, struct netlink_ext_ack *extack);
+struct ipsecif_sa *ipsecif_sa_by_id(struct net *net, u32 id);
+struct ipsecif_sa *ipsecif_sa_by_spi_rcu(struct net *net, __be32 spi);
+struct ipsecif_sa *ipsecif_rx_sa_by_spi_rcu(struct net *net, __be32 spi);
+void ipsecif_sa_put(struct ipsecif_sa *sa);
+static inline void ipsecif_sa_hold(struct ipsecif_sa *sa)
+{
+	refcount_inc(&sa->refcnt);
+}
+
+void ipsecif_sa_count(struct ipsecif_sa *sa, unsigned int bytes);
+void ipsecif_sa_drop(struct ipsecif_sa *sa, enum ipsecif_drop_reason why);
+void ipsecif_sa_read_stats(struct ipsecif_sa *sa, u64 *packets, u64 *bytes,
+			   u64 drops[IPSECIF_DROP_MAX]);
+void ipsecif_net_flush(struct net *net);
+void ipsecif_sa_wait_all_freed(void);
+
+/* protect.c */
+int ipsecif_protect_set(struct ipsecif_dev *ipsecif, struct nlattr **tb,
+			struct nlattr *nest, struct netlink_ext_ack *extack);
+int ipsecif_protect_del(struct ipsecif_dev *ipsecif, struct nlattr **tb,
+			struct netlink_ext_ack *extack);
+void ipsecif_protect_flush(struct ipsecif_dev *ipsecif);
+void ipsecif_protect_forget_underlay(struct ipsecif_dev *ipsecif);
+void ipsecif_protect_release_sa(struct ipsecif_sa *sa);
+void ipsecif_update_carrier(struct ipsecif_dev *ipsecif);
+struct ipsecif_protect *ipsecif_protect_for_skb(struct ipsecif_dev *ipsecif,
+						struct sk_buff *skb);
+
+/* output.c */
+netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* input.c */
+int ipsecif_input_init(void);
+void ipsecif_input_exit(void);
 
 /* netlink.c */
 int ipsecif_genl_init(void);

@@ -1,41 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module entry points: registers the interface kind, the underlay netns
- * notifier and the generic netlink family, and tears them down in reverse.
+ * Module entry points: the per-netns state (SA tables), the interface kind,
+ * the ESP receive handlers and the generic netlink family, set up in that
+ * order and torn down in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <net/netns/generic.h>
 #include <net/rtnetlink.h>
 
 #include "ipsecif.h"
+
+static unsigned int ipsecif_net_id __read_mostly;
+
+struct ipsecif_net *ipsecif_net(const struct net *net)
+{
+	return net_generic(net, ipsecif_net_id);
+}
+
+/* The netns's SAs go; protections in other namespaces using them first. */
+static void __net_exit ipsecif_net_exit(struct net *net)
+{
+	ipsecif_net_flush(net);
+}
+
+static struct pernet_operations ipsecif_net_ops = {
+	.exit	= ipsecif_net_exit,
+	.id	= &ipsecif_net_id,
+	.size	= sizeof(struct ipsecif_net),
+};
 
 static int __init ipsecif_init(void)
 {
 	int ret;
 
-	ret = ipsecif_device_init();
+	ret = register_pernet_device(&ipsecif_net_ops);
 	if (ret)
 		return ret;
 
-	ret = ipsecif_genl_init();
+	ret = ipsecif_device_init();
+	if (ret)
+		goto err_pernet;
+
+	ret = ipsecif_input_init();
 	if (ret)
 		goto err_device;
+
+	ret = ipsecif_genl_init();
+	if (ret)
+		goto err_input;
 
 	pr_info("route-based IPsec interfaces loaded\n");
 	return 0;
 
+err_input:
+	ipsecif_input_exit();
 err_device:
 	ipsecif_device_exit();
+err_pernet:
+	unregister_pernet_device(&ipsecif_net_ops);
 	return ret;
 }
 
+/* In-flight crypto requests hold SAs and complete in our code: wait for the
+ * last SA to be freed before the module text goes.
+ */
 static void __exit ipsecif_exit(void)
 {
 	ipsecif_genl_exit();
+	ipsecif_input_exit();
 	ipsecif_device_exit();
+	unregister_pernet_device(&ipsecif_net_ops);
+	ipsecif_sa_wait_all_freed();
 	pr_debug("unloaded\n");
 }
 

@@ -1,14 +1,498 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "ipsecif" generic netlink family: its registration and the monitor
- * multicast group. The commands of include/uapi/linux/ipsecif.h are added
- * here as the objects they manage (SAs, protections, SPDs) are; until then
- * the core answers them with EOPNOTSUPP.
+ * The "ipsecif" generic netlink family: its policies (the specification of
+ * include/uapi/linux/ipsecif.h in code), the SA and protection commands, and
+ * the monitor multicast group. Every command runs under RTNL, which
+ * serialises all configuration.
  */
 
+#include <crypto/algapi.h>
+#include <linux/rtnetlink.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "ipsecif.h"
+#include "netlink.h"
+
+const struct nla_policy ipsecif_alg_policy[IPSECIF_ALG_A_MAX + 1] = {
+	[IPSECIF_ALG_A_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = CRYPTO_MAX_ALG_NAME - 1 },
+	[IPSECIF_ALG_A_KEY]	= { .type = NLA_BINARY, .len = 512 },
+	[IPSECIF_ALG_A_ICV_LEN]	= { .type = NLA_U32 },
+};
+
+const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
+	[IPSECIF_SA_A_ID]		= { .type = NLA_U32 },
+	[IPSECIF_SA_A_SPI]		= { .type = NLA_U32 },
+	[IPSECIF_SA_A_MODE]		= NLA_POLICY_MAX(NLA_U8,
+						 IPSECIF_SA_MODE_TRANSPORT),
+	[IPSECIF_SA_A_SRC]		= NLA_POLICY_EXACT_LEN(4),
+	[IPSECIF_SA_A_DST]		= NLA_POLICY_EXACT_LEN(4),
+	[IPSECIF_SA_A_SRC6]		= NLA_POLICY_EXACT_LEN(16),
+	[IPSECIF_SA_A_DST6]		= NLA_POLICY_EXACT_LEN(16),
+	[IPSECIF_SA_A_AEAD]		= NLA_POLICY_NESTED(ipsecif_alg_policy),
+	[IPSECIF_SA_A_ENC]		= NLA_POLICY_NESTED(ipsecif_alg_policy),
+	[IPSECIF_SA_A_AUTH]		= NLA_POLICY_NESTED(ipsecif_alg_policy),
+	[IPSECIF_SA_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
+							  IPSECIF_SA_F_ESN),
+	[IPSECIF_SA_A_REPLAY_WINDOW]	= NLA_POLICY_MAX(NLA_U32,
+						 IPSECIF_REPLAY_MAX_WINDOW),
+	[IPSECIF_SA_A_ENCAP]		= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: UDP encapsulation is not supported yet" },
+	[IPSECIF_SA_A_LIFETIME_SOFT]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: lifetimes are not supported yet" },
+	[IPSECIF_SA_A_LIFETIME_HARD]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: lifetimes are not supported yet" },
+	[IPSECIF_SA_A_STATS]		= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: statistics are read-only" },
+};
+
+const struct nla_policy ipsecif_protect_policy[IPSECIF_PROTECT_A_MAX + 1] = {
+	[IPSECIF_PROTECT_A_PEER]	= NLA_POLICY_EXACT_LEN(4),
+	[IPSECIF_PROTECT_A_PEER6]	= NLA_POLICY_EXACT_LEN(16),
+	[IPSECIF_PROTECT_A_TX_SA]	= { .type = NLA_U32 },
+	[IPSECIF_PROTECT_A_RX_SA]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy ipsecif_genl_policy[IPSECIF_A_MAX + 1] = {
+	[IPSECIF_A_IFINDEX]	= { .type = NLA_U32 },
+	[IPSECIF_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[IPSECIF_A_SA]		= NLA_POLICY_NESTED(ipsecif_sa_policy),
+	[IPSECIF_A_PROTECT]	= NLA_POLICY_NESTED(ipsecif_protect_policy),
+};
+
+static struct genl_family ipsecif_genl_family;
+
+static int ipsecif_nl_parse_sa(struct genl_info *info,
+			       struct nlattr *tb[IPSECIF_SA_A_MAX + 1])
+{
+	if (!info->attrs[IPSECIF_A_SA]) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: the request has no SA");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, IPSECIF_SA_A_MAX, info->attrs[IPSECIF_A_SA],
+				ipsecif_sa_policy, info->extack);
+}
+
+static int ipsecif_nl_sa_id(struct genl_info *info, u32 *id)
+{
+	struct nlattr *tb[IPSECIF_SA_A_MAX + 1];
+	int ret;
+
+	ret = ipsecif_nl_parse_sa(info, tb);
+	if (ret)
+		return ret;
+	if (!tb[IPSECIF_SA_A_ID]) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: the request names no SA id");
+		return -EINVAL;
+	}
+	*id = nla_get_u32(tb[IPSECIF_SA_A_ID]);
+	return 0;
+}
+
+static int ipsecif_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[IPSECIF_SA_A_MAX + 1];
+	struct ipsecif_sa *sa;
+	int ret;
+
+	ret = ipsecif_nl_parse_sa(info, tb);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	sa = ipsecif_sa_create(genl_info_net(info), tb, info->extack);
+	rtnl_unlock();
+	return PTR_ERR_OR_ZERO(sa);
+}
+
+static int ipsecif_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id;
+	int ret;
+
+	ret = ipsecif_nl_sa_id(info, &id);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	ret = ipsecif_sa_delete(genl_info_net(info), id, info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret;
+
+	rtnl_lock();
+	ret = ipsecif_sa_flush(genl_info_net(info), info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_put_alg(struct sk_buff *skb, int type,
+			      const struct ipsecif_alg *alg, bool with_key)
+{
+	struct nlattr *nest;
+
+	if (!alg)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest ||
+	    nla_put_string(skb, IPSECIF_ALG_A_NAME, alg->name) ||
+	    (with_key && nla_put(skb, IPSECIF_ALG_A_KEY, alg->key_len, alg->key)) ||
+	    (alg->icv_bits && nla_put_u32(skb, IPSECIF_ALG_A_ICV_LEN, alg->icv_bits)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const int ipsecif_drop_attrs[IPSECIF_DROP_MAX] = {
+	[IPSECIF_DROP_REPLAY]		= IPSECIF_STATS_A_DROP_REPLAY,
+	[IPSECIF_DROP_INTEGRITY]	= IPSECIF_STATS_A_DROP_INTEGRITY,
+	[IPSECIF_DROP_TRAILER]		= IPSECIF_STATS_A_DROP_TRAILER,
+	[IPSECIF_DROP_NEXTHDR]		= IPSECIF_STATS_A_DROP_NEXTHDR,
+	[IPSECIF_DROP_RUNT]		= IPSECIF_STATS_A_DROP_RUNT,
+	[IPSECIF_DROP_NO_PROTECT]	= IPSECIF_STATS_A_DROP_NO_PROTECT,
+	[IPSECIF_DROP_SEQ_EXHAUSTED]	= IPSECIF_STATS_A_DROP_SEQ_EXHAUSTED,
+	[IPSECIF_DROP_CRYPTO]		= IPSECIF_STATS_A_DROP_CRYPTO,
+	[IPSECIF_DROP_EXPIRED]		= IPSECIF_STATS_A_DROP_EXPIRED,
+};
+
+static int ipsecif_nl_put_stats(struct sk_buff *skb, struct ipsecif_sa *sa)
+{
+	u64 packets, bytes, drops[IPSECIF_DROP_MAX], lost;
+	struct nlattr *nest;
+	int i;
+
+	ipsecif_sa_read_stats(sa, &packets, &bytes, drops);
+	spin_lock_bh(&sa->replay_lock);
+	lost = sa->lost;
+	spin_unlock_bh(&sa->replay_lock);
+
+	nest = nla_nest_start(skb, IPSECIF_SA_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, IPSECIF_STATS_A_PACKETS, packets,
+			      IPSECIF_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_STATS_A_BYTES, bytes,
+			      IPSECIF_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_STATS_A_LOST, lost,
+			      IPSECIF_STATS_A_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < IPSECIF_DROP_MAX; i++)
+		if (nla_put_u64_64bit(skb, ipsecif_drop_attrs[i], drops[i],
+				      IPSECIF_STATS_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int ipsecif_nl_put_endpoints(struct sk_buff *skb,
+				    const struct ipsecif_sa *sa)
+{
+	if (sa->family == AF_INET)
+		return nla_put_in_addr(skb, IPSECIF_SA_A_SRC, sa->src.v4.s_addr) ?:
+		       nla_put_in_addr(skb, IPSECIF_SA_A_DST, sa->dst.v4.s_addr);
+	if (sa->family == AF_INET6)
+		return nla_put_in6_addr(skb, IPSECIF_SA_A_SRC6, &sa->src.v6) ?:
+		       nla_put_in6_addr(skb, IPSECIF_SA_A_DST6, &sa->dst.v6);
+	return 0;
+}
+
+/* One SA as a message; keys only when @with_keys (the caller is admin). */
+static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
+			      u32 portid, u32 seq, int flags, bool with_keys)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, flags,
+			  IPSECIF_CMD_SA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, IPSECIF_A_SA);
+	if (!nest ||
+	    nla_put_u32(skb, IPSECIF_SA_A_ID, sa->id) ||
+	    nla_put_u32(skb, IPSECIF_SA_A_SPI, ntohl(sa->spi)) ||
+	    nla_put_u8(skb, IPSECIF_SA_A_MODE, sa->mode) ||
+	    ipsecif_nl_put_endpoints(skb, sa) ||
+	    nla_put_u32(skb, IPSECIF_SA_A_FLAGS, sa->flags) ||
+	    nla_put_u32(skb, IPSECIF_SA_A_REPLAY_WINDOW, sa->replay->window) ||
+	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AEAD, sa->aead_alg, with_keys) ||
+	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_ENC, sa->enc_alg, with_keys) ||
+	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AUTH, sa->auth_alg, with_keys) ||
+	    ipsecif_nl_put_stats(skb, sa)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int ipsecif_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
+{
+	bool admin = netlink_net_capable(skb, CAP_NET_ADMIN);
+	struct ipsecif_sa *sa;
+	struct sk_buff *msg;
+	u32 id;
+	int ret;
+
+	ret = ipsecif_nl_sa_id(info, &id);
+	if (ret)
+		return ret;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	rtnl_lock();
+	sa = ipsecif_sa_by_id(genl_info_net(info), id);
+	if (sa)
+		ret = ipsecif_nl_fill_sa(msg, sa, info->snd_portid,
+					 info->snd_seq, 0, admin);
+	rtnl_unlock();
+	if (!sa) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: no SA with this id");
+		ret = -ENOENT;
+	}
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Dump cursor: cb->args[0] is the hash bucket, cb->args[1] how many SAs of
+ * it were sent. SAs added or deleted meanwhile may be missed or repeated,
+ * as with any netlink dump.
+ */
+static int ipsecif_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ipsecif_net *in = ipsecif_net(sock_net(skb->sk));
+	bool admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	long bkt = cb->args[0], idx;
+	struct ipsecif_sa *sa;
+
+	rtnl_lock();
+	for (; bkt < HASH_SIZE(in->sa_by_id); bkt++, cb->args[1] = 0) {
+		idx = 0;
+		hlist_for_each_entry(sa, &in->sa_by_id[bkt], id_node) {
+			if (idx++ < cb->args[1])
+				continue;
+			if (ipsecif_nl_fill_sa(skb, sa, NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       admin))
+				goto out;
+			cb->args[1] = idx;
+		}
+	}
+out:
+	rtnl_unlock();
+	cb->args[0] = bkt;
+	return skb->len;
+}
+
+/* The ipsecif interface a request names, in the request's netns. */
+static struct ipsecif_dev *ipsecif_nl_dev(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct net_device *dev = NULL;
+
+	if (info->attrs[IPSECIF_A_IFINDEX]) {
+		dev = __dev_get_by_index(net,
+					 nla_get_u32(info->attrs[IPSECIF_A_IFINDEX]));
+	} else if (info->attrs[IPSECIF_A_IFNAME]) {
+		dev = __dev_get_by_name(net,
+					nla_data(info->attrs[IPSECIF_A_IFNAME]));
+	} else {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: the request names no interface");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: no such interface");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!ipsecif_is_dev(dev)) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: not an ipsecif interface");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return netdev_priv(dev);
+}
+
+static int ipsecif_nl_protect_change(struct genl_info *info, bool set)
+{
+	struct nlattr *tb[IPSECIF_PROTECT_A_MAX + 1];
+	struct nlattr *nest = info->attrs[IPSECIF_A_PROTECT];
+	struct ipsecif_dev *ipsecif;
+	int ret;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: the request has no protection");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, IPSECIF_PROTECT_A_MAX, nest,
+			       ipsecif_protect_policy, info->extack);
+	if (ret)
+		return ret;
+
+	rtnl_lock();
+	ipsecif = ipsecif_nl_dev(info);
+	if (IS_ERR(ipsecif))
+		ret = PTR_ERR(ipsecif);
+	else if (set)
+		ret = ipsecif_protect_set(ipsecif, tb, nest, info->extack);
+	else
+		ret = ipsecif_protect_del(ipsecif, tb, info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_protect_set(struct sk_buff *skb, struct genl_info *info)
+{
+	return ipsecif_nl_protect_change(info, true);
+}
+
+static int ipsecif_nl_protect_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return ipsecif_nl_protect_change(info, false);
+}
+
+static int ipsecif_nl_put_peer(struct sk_buff *skb,
+			       const struct ipsecif_protect *p)
+{
+	if (p->peer_family == AF_INET)
+		return nla_put_in_addr(skb, IPSECIF_PROTECT_A_PEER,
+				       p->peer.v4.s_addr);
+	if (p->peer_family == AF_INET6)
+		return nla_put_in6_addr(skb, IPSECIF_PROTECT_A_PEER6,
+					&p->peer.v6);
+	return 0;
+}
+
+static int ipsecif_nl_fill_protect(struct sk_buff *skb,
+				   const struct ipsecif_protect *p,
+				   u32 portid, u32 seq)
+{
+	struct net_device *dev = p->ipsecif->dev;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, NLM_F_MULTI,
+			  IPSECIF_CMD_PROTECT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, IPSECIF_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, IPSECIF_A_IFNAME, dev->name))
+		goto cancel;
+	nest = nla_nest_start(skb, IPSECIF_A_PROTECT);
+	if (!nest || ipsecif_nl_put_peer(skb, p) ||
+	    (p->tx && nla_put_u32(skb, IPSECIF_PROTECT_A_TX_SA, p->tx->id)))
+		goto cancel;
+	for (i = 0; i < p->n_rx; i++)
+		if (nla_put_u32(skb, IPSECIF_PROTECT_A_RX_SA, p->rx[i]->id))
+			goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* Sends the protections of one interface from number *@skip on; advances
+ * *@skip past what was sent.
+ */
+static int ipsecif_nl_dump_dev(struct sk_buff *skb, struct netlink_callback *cb,
+			       struct ipsecif_dev *ipsecif, long *skip)
+{
+	u32 portid = NETLINK_CB(cb->skb).portid, seq = cb->nlh->nlmsg_seq;
+	struct ipsecif_protect *p;
+	long idx = 0;
+	int bkt;
+
+	p = rtnl_dereference(ipsecif->p2p_protect);
+	if (p && idx++ >= *skip) {
+		if (ipsecif_nl_fill_protect(skb, p, portid, seq))
+			return -EMSGSIZE;
+		*skip = idx;
+	}
+	hash_for_each(ipsecif->peers, bkt, p, node) {
+		if (idx++ < *skip)
+			continue;
+		if (ipsecif_nl_fill_protect(skb, p, portid, seq))
+			return -EMSGSIZE;
+		*skip = idx;
+	}
+	return 0;
+}
+
+static bool ipsecif_nl_dump_wants(struct nlattr **attrs,
+				  const struct net_device *dev)
+{
+	if (!ipsecif_is_dev(dev))
+		return false;
+	if (attrs[IPSECIF_A_IFINDEX] &&
+	    dev->ifindex != nla_get_u32(attrs[IPSECIF_A_IFINDEX]))
+		return false;
+	return !attrs[IPSECIF_A_IFNAME] ||
+	       !nla_strcmp(attrs[IPSECIF_A_IFNAME], dev->name);
+}
+
+/* Dump cursor: cb->args[0] counts the interfaces sent completely,
+ * cb->args[1] the protections sent of the next one.
+ */
+static int ipsecif_nl_protect_dump(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	struct net *net = sock_net(skb->sk);
+	struct net_device *dev;
+	long n = 0;
+
+	rtnl_lock();
+	for_each_netdev(net, dev) {
+		if (!ipsecif_nl_dump_wants(attrs, dev) || n++ < cb->args[0])
+			continue;
+		if (ipsecif_nl_dump_dev(skb, cb, netdev_priv(dev), &cb->args[1]))
+			break;
+		cb->args[0] = n;
+		cb->args[1] = 0;
+	}
+	rtnl_unlock();
+	return skb->len;
+}
+
+static const struct genl_ops ipsecif_genl_ops[] = {
+	{
+		.cmd	= IPSECIF_CMD_SA_NEW,
+		.doit	= ipsecif_nl_sa_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_SA_DEL,
+		.doit	= ipsecif_nl_sa_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_SA_GET,
+		.doit	= ipsecif_nl_sa_get,
+		.dumpit	= ipsecif_nl_sa_dump,
+	}, {
+		.cmd	= IPSECIF_CMD_SA_FLUSH,
+		.doit	= ipsecif_nl_sa_flush,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_PROTECT_SET,
+		.doit	= ipsecif_nl_protect_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_PROTECT_DEL,
+		.doit	= ipsecif_nl_protect_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_PROTECT_GET,
+		.dumpit	= ipsecif_nl_protect_dump,
+	},
+};
 
 static const struct genl_multicast_group ipsecif_mcgrps[] = {
 	{ .name = IPSECIF_MCGRP_MONITOR },
@@ -18,8 +502,11 @@ static struct genl_family ipsecif_genl_family __ro_after_init = {
 	.name		= IPSECIF_GENL_NAME,
 	.version	= IPSECIF_GENL_VERSION,
 	.maxattr	= IPSECIF_A_MAX,
+	.policy		= ipsecif_genl_policy,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
+	.ops		= ipsecif_genl_ops,
+	.n_ops		= ARRAY_SIZE(ipsecif_genl_ops),
 	.mcgrps		= ipsecif_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ipsecif_mcgrps),
 };

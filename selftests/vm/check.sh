@@ -83,6 +83,19 @@ add_result() {
 	total_skip=$((total_skip + s))
 }
 
+# Host-side unit tests of kernel code built in userspace (KTAP).
+if [ -z "$TESTS" ] || [[ ",$TESTS," == *,unit,* ]]; then
+	echo "# host unit tests"
+	unit_out=$BUILDDIR/logs/unit-$STAMP.out
+	make -s -C "$TOP/selftests/unit" run OUT="$BUILDDIR/unit" 2>&1 |
+		tee "$unit_out" | sed 's/^/    /'
+	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
+			     END {print p+0, f+0}' "$unit_out")
+	[ "$p" -gt 0 ] || f=$((f + 1))
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+fi
+
 echo "build: initramfs"
 mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
 log=$BUILDDIR/logs/check-$LANE-$STAMP

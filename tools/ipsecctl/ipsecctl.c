@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ipsecctl: configures ipsecif. This file owns the command line: global
- * options, batch mode, the dispatch to one file per object (link.c, ...),
- * and the rtnetlink socket that all commands of one run share.
+ * options, batch mode, the dispatch to one file per object (link.c, sa.c,
+ * protect.c), and the netlink sockets that all commands of one run share:
+ * rtnetlink, and generic netlink with the id of the ipsecif family.
  */
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/ipsecif.h>
+
 #include "ipsecctl.h"
 #include "nl.h"
 #include "utils.h"
@@ -18,6 +21,8 @@
 struct ipsecctl_options ipsecctl_opts;
 
 static struct nl_handle rtnl;
+static struct nl_handle genl;
+static uint16_t ipsecif_family;	/* 0 until resolved */
 
 static void usage(FILE *out)
 {
@@ -25,7 +30,7 @@ static void usage(FILE *out)
 	      "       ipsecctl [OPTIONS] -b[atch] FILE\n"
 	      "       ipsecctl -V[ersion]\n"
 	      "       ipsecctl help\n"
-	      "where  OBJECT := { link }\n"
+	      "where  OBJECT := { link | sa | protect }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
 }
 
@@ -40,6 +45,39 @@ int rtnl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return nl_talk(&rtnl, nlh, cb, data) ? EXIT_KERNEL : EXIT_SUCCESS;
 }
 
+/* Starts a request of the ipsecif family, whose id ipsecif_talk() fills in. */
+struct nlmsghdr *ipsecif_msg_start(char *buf, uint8_t cmd, uint16_t flags)
+{
+	return genl_msg_start(buf, 0, cmd, IPSECIF_GENL_VERSION, flags);
+}
+
+/*
+ * Resolves the ipsecif family once per run; a failure is not remembered, so
+ * a later line of a batch retries.
+ */
+static int resolve_ipsecif_family(void)
+{
+	int ret = genl_family_id(&genl, IPSECIF_GENL_NAME, &ipsecif_family);
+
+	if (ret == -ENOENT)
+		fprintf(stderr, "Error: the ipsecif module is not loaded\n");
+	return ret;
+}
+
+/*
+ * Sends a request of the ipsecif family on the generic netlink socket,
+ * opened on first use; returns an exit status.
+ */
+int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	if (!genl.sock && nl_open(&genl, NETLINK_GENERIC))
+		return EXIT_KERNEL;
+	if (!ipsecif_family && resolve_ipsecif_family())
+		return EXIT_KERNEL;
+	nlh->nlmsg_type = ipsecif_family;
+	return nl_talk(&genl, nlh, cb, data) ? EXIT_KERNEL : EXIT_SUCCESS;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc)
@@ -50,6 +88,8 @@ static int cmd_help(int argc, char **argv)
 
 static const struct command objects[] = {
 	{ "link", cmd_link },
+	{ "sa", cmd_sa },
+	{ "protect", cmd_protect },
 	{ "help", cmd_help },
 };
 
@@ -189,5 +229,6 @@ int main(int argc, char **argv)
 
 	ret = batch ? run_batch(batch) : run_object(argc, argv);
 	nl_close(&rtnl);
+	nl_close(&genl);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #define IPSECCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <libmnl/libmnl.h>
 
@@ -24,8 +25,16 @@ struct ipsecctl_options {
 /* ipsecctl.c */
 extern struct ipsecctl_options ipsecctl_opts;
 int rtnl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+struct nlmsghdr *ipsecif_msg_start(char *buf, uint8_t cmd, uint16_t flags);
+int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 /* link.c */
 int cmd_link(int argc, char **argv);
+
+/* sa.c */
+int cmd_sa(int argc, char **argv);
+
+/* protect.c */
+int cmd_protect(int argc, char **argv);
 
 #endif /* IPSECCTL_H */

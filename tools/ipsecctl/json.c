@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A small streaming JSON writer for the -json output: objects, arrays,
- * strings (escaped as RFC 8259 requires), integers and booleans, compact or
- * pretty-printed with four spaces per level.
+ * strings (escaped as RFC 8259 requires), integers, booleans and bytes in
+ * hex, compact or pretty-printed with four spaces per level.
  */
 
 #include <assert.h>
@@ -127,5 +127,20 @@ void json_bool(struct json_writer *jw, const char *key, bool value)
 {
 	begin_value(jw, key);
 	fputs(value ? "true" : "false", jw->out);
+	end_value(jw);
+}
+
+/* Bytes as a string of "0x" and two hex digits per byte. */
+void json_hex(struct json_writer *jw, const char *key, const void *buf,
+	      size_t len)
+{
+	const unsigned char *bytes = buf;
+	size_t i;
+
+	begin_value(jw, key);
+	fputs("\"0x", jw->out);
+	for (i = 0; i < len; i++)
+		fprintf(jw->out, "%02x", bytes[i]);
+	putc('"', jw->out);
 	end_value(jw);
 }

@@ -3,6 +3,7 @@
 #define IPSECCTL_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -28,5 +29,7 @@ void json_string(struct json_writer *jw, const char *key, const char *value);
 void json_uint(struct json_writer *jw, const char *key, uint64_t value);
 void json_int(struct json_writer *jw, const char *key, int64_t value);
 void json_bool(struct json_writer *jw, const char *key, bool value);
+void json_hex(struct json_writer *jw, const char *key, const void *buf,
+	      size_t len);
 
 #endif /* IPSECCTL_JSON_H */

@@ -93,7 +93,7 @@ static void link_usage(FILE *out)
 
 static const char *mode_name(uint32_t mode)
 {
-	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "unknown";
+	return name_of(mode_names, ARRAY_SIZE(mode_names), mode);
 }
 
 static const char *operstate_name(uint8_t operstate)
@@ -102,35 +102,14 @@ static const char *operstate_name(uint8_t operstate)
 	       operstate_names[operstate] : "UNKNOWN";
 }
 
-static int check_name(const char *name)
-{
-	if (!*name || strlen(name) >= IFNAMSIZ)
-		return usage_error(link_usage,
-				   "invalid NAME \"%s\": must have 1 to %d characters",
-				   name, IFNAMSIZ - 1);
-	return 0;
-}
-
-/* Rejects anything after the first @max arguments. */
-static int check_no_more(int argc, char **argv, int max)
-{
-	if (argc > max)
-		return usage_error(link_usage, "unexpected argument \"%s\"",
-				   argv[max]);
-	return 0;
-}
-
 static const char *parse_mode(const char *arg, uint32_t *mode)
 {
-	uint32_t i;
+	int i = find_name(mode_names, ARRAY_SIZE(mode_names), arg);
 
-	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
-		if (!strcmp(arg, mode_names[i])) {
-			*mode = i;
-			return NULL;
-		}
-	}
-	return "expected p2p or p2mp";
+	if (i < 0)
+		return "expected p2p or p2mp";
+	*mode = i;
+	return NULL;
 }
 
 static int parse_param(enum link_param param, const char *arg,
@@ -161,16 +140,6 @@ static int parse_param(enum link_param param, const char *arg,
 	return 0;
 }
 
-static int find_param(const char *key)
-{
-	int i;
-
-	for (i = 0; i < (int)ARRAY_SIZE(link_param_names); i++)
-		if (!strcmp(key, link_param_names[i]))
-			return i;
-	return -1;
-}
-
 /* LOCAL and REMOTE go together; the kernel judges the addresses themselves. */
 static int check_endpoints(const struct link_params *p)
 {
@@ -195,7 +164,8 @@ static int parse_params(int argc, char **argv, bool create,
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < argc; i += 2) {
-		param = find_param(argv[i]);
+		param = find_name(link_param_names,
+				  ARRAY_SIZE(link_param_names), argv[i]);
 		if (param < 0)
 			return usage_error(link_usage, "unknown argument \"%s\"",
 					   argv[i]);
@@ -218,12 +188,8 @@ static int parse_params(int argc, char **argv, bool create,
 
 static void put_endpoints(struct nlmsghdr *nlh, const struct link_params *p)
 {
-	bool v6 = p->local.family == AF_INET6;
-
-	mnl_attr_put(nlh, v6 ? IFLA_IPSECIF_LOCAL6 : IFLA_IPSECIF_LOCAL,
-		     ip_addr_len(&p->local), p->local.bytes);
-	mnl_attr_put(nlh, v6 ? IFLA_IPSECIF_REMOTE6 : IFLA_IPSECIF_REMOTE,
-		     ip_addr_len(&p->remote), p->remote.bytes);
+	nl_put_addr(nlh, IFLA_IPSECIF_LOCAL, IFLA_IPSECIF_LOCAL6, &p->local);
+	nl_put_addr(nlh, IFLA_IPSECIF_REMOTE, IFLA_IPSECIF_REMOTE6, &p->remote);
 }
 
 /* IFLA_LINKINFO: the kind, and IFLA_INFO_DATA with the given parameters. */
@@ -259,15 +225,6 @@ static struct nlmsghdr *link_msg_start(char *buf, uint16_t type,
 	return nlh;
 }
 
-static void get_endpoint(const struct nlattr *v4, const struct nlattr *v6,
-			 struct ip_addr *addr)
-{
-	if (nl_get_bytes(v4, &addr->v4, sizeof(addr->v4)))
-		addr->family = AF_INET;
-	else if (nl_get_bytes(v6, &addr->v6, sizeof(addr->v6)))
-		addr->family = AF_INET6;
-}
-
 static void parse_ipsecif_data(const struct nlattr *data,
 			       struct link_info *info)
 {
@@ -275,10 +232,10 @@ static void parse_ipsecif_data(const struct nlattr *data,
 
 	nl_parse_nested(data, tb, IFLA_IPSECIF_MAX);
 	nl_get_u32(tb[IFLA_IPSECIF_MODE], &info->mode);
-	get_endpoint(tb[IFLA_IPSECIF_LOCAL], tb[IFLA_IPSECIF_LOCAL6],
-		     &info->local);
-	get_endpoint(tb[IFLA_IPSECIF_REMOTE], tb[IFLA_IPSECIF_REMOTE6],
-		     &info->remote);
+	nl_get_addr(tb[IFLA_IPSECIF_LOCAL], tb[IFLA_IPSECIF_LOCAL6],
+		    &info->local);
+	nl_get_addr(tb[IFLA_IPSECIF_REMOTE], tb[IFLA_IPSECIF_REMOTE6],
+		    &info->remote);
 	nl_get_u32(tb[IFLA_IPSECIF_TABLE], &info->table);
 	nl_get_u32(tb[IFLA_IPSECIF_FWMARK], &info->fwmark);
 }
@@ -355,7 +312,7 @@ static int link_get(const char *name, struct link_info *info)
 	struct nlmsghdr *nlh;
 	int ret;
 
-	ret = check_name(name);
+	ret = check_ifname(link_usage, name);
 	if (ret)
 		return ret;
 	nlh = link_msg_start(buf, RTM_GETLINK, 0, 0);
@@ -381,7 +338,7 @@ static int link_add(int argc, char **argv)
 
 	if (!argc)
 		return usage_error(link_usage, "missing NAME");
-	ret = check_name(argv[0]);
+	ret = check_ifname(link_usage, argv[0]);
 	if (ret)
 		return ret;
 	ret = parse_params(argc - 1, argv + 1, true, &p);
@@ -430,7 +387,7 @@ static int link_del(int argc, char **argv)
 
 	if (!argc)
 		return usage_error(link_usage, "missing NAME");
-	ret = check_no_more(argc, argv, 1);
+	ret = check_no_more(link_usage, argc, argv, 1);
 	if (ret)
 		return ret;
 	ret = link_get(argv[0], &info);
@@ -532,20 +489,6 @@ static void print_link(struct json_writer *jw, const struct link_info *info)
 		print_link_text(info);
 }
 
-/* JSON output is one array, even for one interface or none. */
-static void list_open(struct json_writer *jw)
-{
-	json_init(jw, stdout, ipsecctl_opts.pretty);
-	if (ipsecctl_opts.json)
-		json_array_open(jw, NULL);
-}
-
-static void list_close(struct json_writer *jw)
-{
-	if (ipsecctl_opts.json)
-		json_array_close(jw);
-}
-
 static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct link_info info;
@@ -563,9 +506,9 @@ static int show_all(void)
 	int ret;
 
 	nlh = link_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, 0);
-	list_open(&jw);
+	show_list_open(&jw);
 	ret = rtnl_talk(nlh, show_cb, &jw);
-	list_close(&jw);
+	show_list_close(&jw);
 	return ret;
 }
 
@@ -578,15 +521,15 @@ static int show_one(const char *name)
 	ret = link_get(name, &info);
 	if (ret)
 		return ret;
-	list_open(&jw);
+	show_list_open(&jw);
 	print_link(&jw, &info);
-	list_close(&jw);
+	show_list_close(&jw);
 	return 0;
 }
 
 static int link_show(int argc, char **argv)
 {
-	int ret = check_no_more(argc, argv, 1);
+	int ret = check_no_more(link_usage, argc, argv, 1);
 
 	if (ret)
 		return ret;
@@ -595,7 +538,7 @@ static int link_show(int argc, char **argv)
 
 static int link_help(int argc, char **argv)
 {
-	int ret = check_no_more(argc, argv, 0);
+	int ret = check_no_more(link_usage, argc, argv, 0);
 
 	if (ret)
 		return ret;

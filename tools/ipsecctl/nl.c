@@ -16,10 +16,14 @@
 #include "nl.h"
 #include "utils.h"
 
-/* One exchange: the caller's data callback, and whether an error was shown. */
+/*
+ * One exchange: the caller's data callback, an error the caller reports
+ * itself (0 for none), and whether an error was shown.
+ */
 struct nl_exchange {
 	mnl_cb_t cb;
 	void *data;
+	int quiet_error;
 	bool reported;
 };
 
@@ -80,6 +84,20 @@ struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/* Starts a nest flagged NLA_F_NESTED, as generic netlink policies want. */
+struct nlattr *nl_nest_start(struct nlmsghdr *nlh, uint16_t type)
+{
+	return mnl_attr_nest_start(nlh, type | NLA_F_NESTED);
+}
+
+/* Puts @addr as @type4 (4 bytes) or @type6 (16 bytes), network order. */
+void nl_put_addr(struct nlmsghdr *nlh, uint16_t type4, uint16_t type6,
+		 const struct ip_addr *addr)
+{
+	mnl_attr_put(nlh, addr->family == AF_INET6 ? type6 : type4,
+		     ip_addr_len(addr), addr->bytes);
+}
+
 static int store_attr(const struct nlattr *attr, void *data)
 {
 	const struct attr_table *table = data;
@@ -134,6 +152,14 @@ bool nl_get_u32(const struct nlattr *attr, uint32_t *val)
 	return true;
 }
 
+bool nl_get_u64(const struct nlattr *attr, uint64_t *val)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+		return false;
+	*val = mnl_attr_get_u64(attr);
+	return true;
+}
+
 /* Copies an attribute of exactly @len bytes, such as an address. */
 bool nl_get_bytes(const struct nlattr *attr, void *buf, size_t len)
 {
@@ -149,6 +175,19 @@ const char *nl_get_str(const struct nlattr *attr)
 	if (!attr || mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
 		return NULL;
 	return mnl_attr_get_str(attr);
+}
+
+/* Reads an address sent as @v4 (4 bytes) or @v6 (16 bytes). */
+bool nl_get_addr(const struct nlattr *v4, const struct nlattr *v6,
+		 struct ip_addr *addr)
+{
+	if (nl_get_bytes(v4, &addr->v4, sizeof(addr->v4)))
+		addr->family = AF_INET;
+	else if (nl_get_bytes(v6, &addr->v6, sizeof(addr->v6)))
+		addr->family = AF_INET6;
+	else
+		return false;
+	return true;
 }
 
 /* The extended ACK message at @offset, or NULL if there is none. */
@@ -171,10 +210,19 @@ static void print_ext_ack(const char *level, const char *msg)
 	fprintf(stderr, "%s: %s%s\n", level, msg, has_period ? "" : ".");
 }
 
+/* "Error: <message>." or, without a message, "Error: <strerror>". */
+static void print_error(const char *msg, int error)
+{
+	if (msg)
+		print_ext_ack("Error", msg);
+	else
+		fprintf(stderr, "Error: %s\n", strerror(-error));
+}
+
 /*
  * Shows the outcome of a request that ended with @error (0 or a negative
- * errno) and the extended ACK attributes at @offset, as iproute2 does:
- * "Error: <message>." or, without a message, "Error: <strerror>".
+ * errno) and the extended ACK attributes at @offset, as iproute2 does,
+ * unless the caller reports @error itself.
  */
 static int report(struct nl_exchange *exchange, const struct nlmsghdr *nlh,
 		  unsigned int offset, int error)
@@ -186,10 +234,8 @@ static int report(struct nl_exchange *exchange, const struct nlmsghdr *nlh,
 			print_ext_ack("Warning", msg);
 		return MNL_CB_STOP;
 	}
-	if (msg)
-		print_ext_ack("Error", msg);
-	else
-		fprintf(stderr, "Error: %s\n", strerror(-error));
+	if (error != exchange->quiet_error)
+		print_error(msg, error);
 	exchange->reported = true;
 	errno = -error;
 	return MNL_CB_ERROR;
@@ -251,6 +297,23 @@ static int exchange_run(struct nl_handle *nl, const struct nlmsghdr *nlh,
 	return ret;
 }
 
+/* nl_talk(), but an error equal to exchange->quiet_error is not shown. */
+static int talk(struct nl_handle *nl, struct nlmsghdr *nlh,
+		struct nl_exchange *exchange)
+{
+	int err;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	errno = 0;
+	if (exchange_run(nl, nlh, exchange) == MNL_CB_STOP)
+		return 0;
+	err = errno ? errno : EPROTO;
+	if (!exchange->reported)
+		fprintf(stderr, "Error: netlink: %s\n", strerror(err));
+	return -err;
+}
+
 /*
  * Sends @nlh as a request and reads replies until its ACK (or, for a dump,
  * NLMSG_DONE), handing each reply to @cb. NLM_F_ACK is always set, so a
@@ -262,17 +325,8 @@ int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	    void *data)
 {
 	struct nl_exchange exchange = { .cb = cb, .data = data };
-	int err;
 
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++nl->seq;
-	errno = 0;
-	if (exchange_run(nl, nlh, &exchange) == MNL_CB_STOP)
-		return 0;
-	err = errno ? errno : EPROTO;
-	if (!exchange.reported)
-		fprintf(stderr, "Error: netlink: %s\n", strerror(err));
-	return -err;
+	return talk(nl, nlh, &exchange);
 }
 
 struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,
@@ -296,9 +350,19 @@ static int family_id_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Resolves a generic netlink family name to its id with CTRL_CMD_GETFAMILY. */
+/*
+ * Resolves a generic netlink family name to its id with CTRL_CMD_GETFAMILY
+ * (for which the kernel first tries to load the module of the family).
+ * Returns 0, -ENOENT without a message if there is no such family, or
+ * another negative errno after printing the error.
+ */
 int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id)
 {
+	struct nl_exchange exchange = {
+		.cb = family_id_cb,
+		.data = id,
+		.quiet_error = -ENOENT,
+	};
 	char buf[NL_MSG_SIZE];
 	struct nlmsghdr *nlh;
 	int ret;
@@ -306,13 +370,13 @@ int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id)
 	nlh = genl_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
 	*id = 0;
-	ret = nl_talk(nl, nlh, family_id_cb, id);
+	ret = talk(nl, nlh, &exchange);
 	if (ret)
 		return ret;
 	if (!*id) {
 		fprintf(stderr, "Error: no id for generic netlink family %s\n",
 			name);
-		return -ENOENT;
+		return -EPROTO;
 	}
 	return 0;
 }

@@ -8,6 +8,8 @@
 
 #include <libmnl/libmnl.h>
 
+#include "utils.h"
+
 /* Room for one request: every request ipsecctl builds is far smaller. */
 #define NL_MSG_SIZE	8192
 /* Room for one receive: a part of a dump, as large as iproute2 takes. */
@@ -28,6 +30,9 @@ int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	    void *data);
 
 /* nl.c: attributes */
+struct nlattr *nl_nest_start(struct nlmsghdr *nlh, uint16_t type);
+void nl_put_addr(struct nlmsghdr *nlh, uint16_t type4, uint16_t type6,
+		 const struct ip_addr *addr);
 void nl_parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
 		    const struct nlattr **tb, unsigned int max);
 void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
@@ -35,8 +40,11 @@ void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 bool nl_get_u8(const struct nlattr *attr, uint8_t *val);
 bool nl_get_u16(const struct nlattr *attr, uint16_t *val);
 bool nl_get_u32(const struct nlattr *attr, uint32_t *val);
+bool nl_get_u64(const struct nlattr *attr, uint64_t *val);
 bool nl_get_bytes(const struct nlattr *attr, void *buf, size_t len);
 const char *nl_get_str(const struct nlattr *attr);
+bool nl_get_addr(const struct nlattr *v4, const struct nlattr *v6,
+		 struct ip_addr *addr);
 
 /* nl.c: generic netlink */
 struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,

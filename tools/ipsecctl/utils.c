@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers shared by the objects: argument parsers (numbers, addresses),
- * address formatting, usage errors, keyword dispatch and the splitting of
- * batch lines into arguments.
+ * tables of names, address formatting, the frame of show output, usage
+ * errors, keyword dispatch and the splitting of batch lines into arguments.
  */
 
 #include <arpa/inet.h>
@@ -13,11 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if.h>
+
 #include "ipsecctl.h"
 #include "utils.h"
 
-/* Decimal, or hexadecimal after "0x"; no sign, no octal, nothing after. */
-const char *parse_u32(const char *arg, uint32_t *val)
+/*
+ * Decimal, or hexadecimal after "0x", up to @max; no sign, no octal, nothing
+ * after.
+ */
+static const char *parse_uint(const char *arg, uint64_t max, uint64_t *val)
 {
 	const char *digits = "0123456789";
 	unsigned long long num;
@@ -32,10 +37,35 @@ const char *parse_u32(const char *arg, uint32_t *val)
 		return "not a number";
 	errno = 0;
 	num = strtoull(arg, NULL, base);
-	if (errno == ERANGE || num > UINT32_MAX)
+	if (errno == ERANGE || num > max)
 		return "out of range";
 	*val = num;
 	return NULL;
+}
+
+const char *parse_u16(const char *arg, uint16_t *val)
+{
+	uint64_t num;
+	const char *why = parse_uint(arg, UINT16_MAX, &num);
+
+	if (!why)
+		*val = num;
+	return why;
+}
+
+const char *parse_u32(const char *arg, uint32_t *val)
+{
+	uint64_t num;
+	const char *why = parse_uint(arg, UINT32_MAX, &num);
+
+	if (!why)
+		*val = num;
+	return why;
+}
+
+const char *parse_u64(const char *arg, uint64_t *val)
+{
+	return parse_uint(arg, UINT64_MAX, val);
 }
 
 const char *parse_addr(const char *arg, struct ip_addr *addr)
@@ -60,6 +90,37 @@ const char *format_addr(const struct ip_addr *addr, char *buf, size_t len)
 	return inet_ntop(addr->family, addr->bytes, buf, len);
 }
 
+/* Returns the index of @name in @names, or -1. */
+int find_name(const char *const *names, size_t count, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (names[i] && !strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+/* Returns the name of @index, or "unknown" for a value we do not know. */
+const char *name_of(const char *const *names, size_t count, size_t index)
+{
+	return index < count && names[index] ? names[index] : "unknown";
+}
+
+/* JSON output is one array, even for one object or none. */
+void show_list_open(struct json_writer *jw)
+{
+	json_init(jw, stdout, ipsecctl_opts.pretty);
+	if (ipsecctl_opts.json)
+		json_array_open(jw, NULL);
+}
+
+void show_list_close(struct json_writer *jw)
+{
+	if (ipsecctl_opts.json)
+		json_array_close(jw);
+}
+
 /* Prints why the command line is wrong, then @usage; returns EXIT_USAGE. */
 int usage_error(usage_fn usage, const char *fmt, ...)
 {
@@ -72,6 +133,24 @@ int usage_error(usage_fn usage, const char *fmt, ...)
 	fputc('\n', stderr);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int check_ifname(usage_fn usage, const char *name)
+{
+	if (!*name || strlen(name) >= IFNAMSIZ)
+		return usage_error(usage,
+				   "invalid NAME \"%s\": must have 1 to %d characters",
+				   name, IFNAMSIZ - 1);
+	return 0;
+}
+
+/* Rejects anything after the first @max arguments. */
+int check_no_more(usage_fn usage, int argc, char **argv, int max)
+{
+	if (argc > max)
+		return usage_error(usage, "unexpected argument \"%s\"",
+				   argv[max]);
+	return 0;
 }
 
 /* Runs the command named by argv[0] (argc > 0) with the arguments after it. */

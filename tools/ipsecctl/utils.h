@@ -8,6 +8,8 @@
 
 #include <netinet/in.h>
 
+#include "json.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BIT(n)		(1U << (n))
 
@@ -30,16 +32,28 @@ struct command {
 typedef void (*usage_fn)(FILE *out);
 
 /* utils.c: parsers, returning NULL or why @arg is not valid */
+const char *parse_u16(const char *arg, uint16_t *val);
 const char *parse_u32(const char *arg, uint32_t *val);
+const char *parse_u64(const char *arg, uint64_t *val);
 const char *parse_addr(const char *arg, struct ip_addr *addr);
+
+/* utils.c: tables of names indexed by value, with NULL holes */
+int find_name(const char *const *names, size_t count, const char *name);
+const char *name_of(const char *const *names, size_t count, size_t index);
 
 /* utils.c: formatting */
 size_t ip_addr_len(const struct ip_addr *addr);
 const char *format_addr(const struct ip_addr *addr, char *buf, size_t len);
 
+/* utils.c: show output, one JSON array with -json */
+void show_list_open(struct json_writer *jw);
+void show_list_close(struct json_writer *jw);
+
 /* utils.c: command lines */
 int usage_error(usage_fn usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int check_ifname(usage_fn usage, const char *name);
+int check_no_more(usage_fn usage, int argc, char **argv, int max);
 int run_command(const struct command *commands, size_t count,
 		const char *what, usage_fn usage, int argc, char **argv);
 int split_args(char *line, char **argv);

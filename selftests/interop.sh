@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Interoperability with the kernel's own IPsec: netns "a" runs an ipsecif
+# tunnel, netns "b" a native xfrm interface with the same SAs and keys. If
+# Linux cannot decrypt what we send, or we what it sends, the test fails.
+source "$(dirname "$0")/lib.sh"
+
+# Sets CRYPTO to the "ip xfrm state" arguments of algorithm $1, keyed by $2.
+crypto_args() {
+	case $1 in
+	gcm128) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 20 "$2")" 128) ;;
+	gcm192) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 28 "$2")" 128) ;;
+	gcm256) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 36 "$2")" 128) ;;
+	chacha) CRYPTO=(aead 'rfc7539esp(chacha20,poly1305)' "$(test_key 36 "$2")" 128) ;;
+	cbc-sha1) CRYPTO=(enc 'cbc(aes)' "$(test_key 16 "$2")"
+			  auth-trunc 'hmac(sha1)' "$(test_key 20 "$2")" 96) ;;
+	cbc-sha256) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
+			    auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
+	cbc-sha512) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
+			    auth-trunc 'hmac(sha512)' "$(test_key 64 "$2")" 256) ;;
+	null-sha256) CRYPTO=(enc 'ecb(cipher_null)' ''
+			     auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
+	esac
+}
+
+# tunnel_setup ALG OUTER_FAMILY(4|6) ESN(esn|noesn)
+tunnel_setup() {
+	local alg=$1 A B sel ctl_esn=() xfrm_esn=()
+	local -a ab ba
+
+	underlay_pair
+	if [ "$2" = 4 ]; then A=192.0.2.1 B=192.0.2.2; else A=2001:db8::1 B=2001:db8::2; fi
+	if [ "$3" = esn ]; then
+		ctl_esn=(esn replay-window 128)
+		xfrm_esn=(flag esn replay-window 128)
+	fi
+	# af-unspec: the states carry inner IPv4 and IPv6 alike.
+	xfrm_esn+=(flag af-unspec)
+	crypto_args "$alg" 1
+	ab=("${CRYPTO[@]}")
+	crypto_args "$alg" 2
+	ba=("${CRYPTO[@]}")
+
+	in_ns a ipsecctl sa add 1 spi 0x1001 mode tunnel src $A dst $B "${ab[@]}" "${ctl_esn[@]}"
+	in_ns a ipsecctl sa add 2 spi 0x2001 mode tunnel src $B dst $A "${ba[@]}" "${ctl_esn[@]}"
+	in_ns a ipsecctl link add ipsec0
+	in_ns a ipsecctl protect set dev ipsec0 tx 1 rx 2
+	in_ns a ip addr add 10.0.0.1/24 dev ipsec0
+	in_ns a ip addr add fd00::1/64 dev ipsec0 nodad
+	in_ns a ip link set ipsec0 up
+
+	in_ns b ip link add xfrm0 type xfrm dev b0 if_id 42
+	in_ns b ip xfrm state add src $A dst $B proto esp spi 0x1001 mode tunnel \
+		if_id 42 "${ab[@]}" "${xfrm_esn[@]}"
+	in_ns b ip xfrm state add src $B dst $A proto esp spi 0x2001 mode tunnel \
+		if_id 42 "${ba[@]}" "${xfrm_esn[@]}"
+	for sel in 0.0.0.0/0 ::/0; do
+		in_ns b ip xfrm policy add src $sel dst $sel dir out \
+			tmpl src $B dst $A proto esp mode tunnel if_id 42
+		in_ns b ip xfrm policy add src $sel dst $sel dir in \
+			tmpl src $A dst $B proto esp mode tunnel if_id 42
+	done
+	in_ns b ip addr add 10.0.0.2/24 dev xfrm0
+	in_ns b ip addr add fd00::2/64 dev xfrm0 nodad
+	in_ns b ip link set xfrm0 up
+}
+
+# What both ends counted, to explain a failure.
+tunnel_state() {
+	in_ns a ipsecctl -s sa show
+	in_ns a ip -s link show dev ipsec0
+	in_ns b ip -s xfrm state
+	in_ns b ip -s link show dev xfrm0
+	in_ns b nstat -az | grep -i xfrm | grep -v ' 0 '
+}
+
+# ping_ok NS ADDR: three echoes, all answered.
+ping_ok() {
+	local out
+	out=$(in_ns "$1" ping -c 3 -i 0.2 -W 3 "$2" 2>&1)
+	if ! grep -q " 0% packet loss" <<<"$out"; then
+		tunnel_state
+		fail "ping $2 from $1: $out"
+	fi
+}
+
+sa_stat() {
+	in_ns a ipsecctl -j -s sa show "$1" | jq ".[0].stats.$2"
+}
+
+# Both directions, inner IPv4 and IPv6, and the SA counters moved.
+check_traffic() {
+	ping_ok a 10.0.0.2
+	ping_ok b 10.0.0.1
+	ping_ok a fd00::2
+	ping_ok b fd00::1
+	[ "$(sa_stat 1 packets)" -ge 12 ] || fail "TX SA counted $(sa_stat 1 packets) packets"
+	[ "$(sa_stat 2 packets)" -ge 12 ] || fail "RX SA counted $(sa_stat 2 packets) packets"
+	expect_eq "integrity drops" 0 "$(sa_stat 2 integrity)"
+}
+
+# iperf3 TCP for 2 s each way.
+check_tcp() {
+	in_ns b iperf3 -s -1 -D -B 10.0.0.2 >/dev/null
+	in_ns a iperf3 -s -1 -D -B 10.0.0.1 >/dev/null
+	sleep 0.5
+	in_ns a timeout 20 iperf3 -c 10.0.0.2 -t 2 -J | jq -e '.end.sum_received.bytes > 0' >/dev/null ||
+		fail "TCP a->b failed"
+	in_ns b timeout 20 iperf3 -c 10.0.0.1 -t 2 -J | jq -e '.end.sum_received.bytes > 0' >/dev/null ||
+		fail "TCP b->a failed"
+}
+
+interop() {
+	tunnel_setup "$@"
+	check_traffic
+}
+
+interop_tcp() {
+	tunnel_setup "$@"
+	check_traffic
+	check_tcp
+}
+
+t_gcm128_v4() { interop_tcp gcm128 4 noesn; }
+t_gcm128_v6() { interop_tcp gcm128 6 noesn; }
+t_gcm128_v4_esn() { interop gcm128 4 esn; }
+t_gcm192_v4() { interop gcm192 4 noesn; }
+t_gcm256_v6() { interop_tcp gcm256 6 noesn; }
+t_chacha_v4() { interop_tcp chacha 4 noesn; }
+t_chacha_v6_esn() { interop chacha 6 esn; }
+t_cbc_sha1_v4() { interop cbc-sha1 4 noesn; }
+t_cbc_sha256_v4() { interop_tcp cbc-sha256 4 noesn; }
+t_cbc_sha256_v6_esn() { interop cbc-sha256 6 esn; }
+t_cbc_sha512_v6() { interop cbc-sha512 6 noesn; }
+t_null_sha256_v4() { interop null-sha256 4 noesn; }
+t_null_sha256_v4_esn() { interop null-sha256 4 esn; }
+
+ktap_run \
+	"AES-GCM-128, outer IPv4: ping v4/v6 and TCP both ways" t_gcm128_v4 \
+	"AES-GCM-128, outer IPv6: ping v4/v6 and TCP both ways" t_gcm128_v6 \
+	"AES-GCM-128, outer IPv4, ESN: ping v4/v6 both ways" t_gcm128_v4_esn \
+	"AES-GCM-192, outer IPv4: ping v4/v6 both ways" t_gcm192_v4 \
+	"AES-GCM-256, outer IPv6: ping v4/v6 and TCP both ways" t_gcm256_v6 \
+	"ChaCha20-Poly1305, outer IPv4: ping and TCP both ways" t_chacha_v4 \
+	"ChaCha20-Poly1305, outer IPv6, ESN: ping both ways" t_chacha_v6_esn \
+	"AES-CBC + HMAC-SHA1-96, outer IPv4: ping both ways" t_cbc_sha1_v4 \
+	"AES-CBC + HMAC-SHA256-128, outer IPv4: ping and TCP" t_cbc_sha256_v4 \
+	"AES-CBC + HMAC-SHA256-128, outer IPv6, ESN: ping" t_cbc_sha256_v6_esn \
+	"AES-CBC + HMAC-SHA512-256, outer IPv6: ping both ways" t_cbc_sha512_v6 \
+	"null cipher + HMAC-SHA256, outer IPv4: ping both ways" t_null_sha256_v4 \
+	"null cipher + HMAC-SHA256, outer IPv4, ESN: ping" t_null_sha256_v4_esn

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The protect object: protections, which bind one TX SA and up to
+ * IPSECIF_MAX_RX_SA RX SAs to a peer of an ipsecif interface, set, deleted
+ * and listed with the IPSECIF_CMD_PROTECT_* commands of the ipsecif generic
+ * netlink family, as include/uapi/linux/ipsecif.h specifies.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <linux/if.h>
+#include <linux/ipsecif.h>
+
+#include "ipsecctl.h"
+#include "json.h"
+#include "nl.h"
+#include "utils.h"
+
+enum protect_param {
+	PROTECT_PARAM_DEV,
+	PROTECT_PARAM_PEER,
+	PROTECT_PARAM_TX,
+	PROTECT_PARAM_RX,
+};
+
+static const char *const protect_param_names[] = {
+	[PROTECT_PARAM_DEV] = "dev",
+	[PROTECT_PARAM_PEER] = "peer",
+	[PROTECT_PARAM_TX] = "tx",
+	[PROTECT_PARAM_RX] = "rx",
+};
+
+/* What "protect set", "del" and "show" ask for; only given ones are sent. */
+struct protect_params {
+	unsigned int given;	/* BIT(enum protect_param) */
+	const char *ifname;
+	struct ip_addr peer;
+	uint32_t tx;
+	unsigned int rx_count;
+	uint32_t rx[IPSECIF_MAX_RX_SA];
+};
+
+/* What the kernel reports of a protection. */
+struct protect_info {
+	uint32_t ifindex;
+	char ifname[IFNAMSIZ];
+	struct ip_addr peer;
+	bool has_tx;
+	uint32_t tx;
+	unsigned int rx_count;
+	uint32_t rx[IPSECIF_MAX_RX_SA];
+};
+
+static void protect_usage(FILE *out)
+{
+	fputs("Usage: ipsecctl protect set dev NAME [peer ADDR] [tx ID] [rx ID [ID [ID [ID]]]]\n"
+	      "       ipsecctl protect del dev NAME [peer ADDR]\n"
+	      "       ipsecctl protect show [dev NAME]\n"
+	      "       ipsecctl protect help\n"
+	      "where  ADDR := the IPv4 or IPv6 address of a peer (p2mp interfaces)\n"
+	      "       ID := the 32-bit id of an SA, decimal or 0x hexadecimal\n", out);
+}
+
+static int invalid_value(enum protect_param param, const char *arg,
+			 const char *why)
+{
+	return usage_error(protect_usage, "invalid %s \"%s\": %s",
+			   protect_param_names[param], arg, why);
+}
+
+/* How many arguments "rx" takes: those up to the next keyword. */
+static int count_rx(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (find_name(protect_param_names,
+			      ARRAY_SIZE(protect_param_names), argv[i]) >= 0)
+			break;
+	return i;
+}
+
+/* "rx ID..." with @argc ids at @argv. */
+static int parse_rx(int argc, char **argv, struct protect_params *p)
+{
+	const char *why;
+	int i;
+
+	if (!argc)
+		return usage_error(protect_usage, "missing value for \"rx\"");
+	if (argc > IPSECIF_MAX_RX_SA)
+		return usage_error(protect_usage, "at most %d rx SAs",
+				   IPSECIF_MAX_RX_SA);
+	for (i = 0; i < argc; i++) {
+		why = parse_u32(argv[i], &p->rx[i]);
+		if (why)
+			return invalid_value(PROTECT_PARAM_RX, argv[i], why);
+	}
+	p->rx_count = argc;
+	return 0;
+}
+
+static int parse_param(enum protect_param param, const char *arg,
+		       struct protect_params *p)
+{
+	const char *why = NULL;
+
+	switch (param) {
+	case PROTECT_PARAM_DEV:
+		p->ifname = arg;
+		return check_ifname(protect_usage, arg);
+	case PROTECT_PARAM_PEER:
+		why = parse_addr(arg, &p->peer);
+		break;
+	case PROTECT_PARAM_TX:
+		why = parse_u32(arg, &p->tx);
+		break;
+	case PROTECT_PARAM_RX:
+		break;
+	}
+	return why ? invalid_value(param, arg, why) : 0;
+}
+
+/*
+ * Parses "KEYWORD VALUE" pairs, and "rx" with its ids, accepting only the
+ * parameters in @allowed (BIT(enum protect_param)); "dev" is required
+ * unless @need_dev is false.
+ */
+static int parse_params(int argc, char **argv, unsigned int allowed,
+			bool need_dev, struct protect_params *p)
+{
+	int i, param, nargs, ret;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < argc; i += 1 + nargs) {
+		param = find_name(protect_param_names,
+				  ARRAY_SIZE(protect_param_names), argv[i]);
+		if (param < 0 || !(allowed & BIT(param)))
+			return usage_error(protect_usage,
+					   "unknown argument \"%s\"", argv[i]);
+		if (p->given & BIT(param))
+			return usage_error(protect_usage, "\"%s\" given twice",
+					   argv[i]);
+		p->given |= BIT(param);
+		nargs = 1;
+		if (param == PROTECT_PARAM_RX) {
+			nargs = count_rx(argc - i - 1, argv + i + 1);
+			ret = parse_rx(nargs, argv + i + 1, p);
+		} else if (i + 1 == argc) {
+			ret = usage_error(protect_usage,
+					  "missing value for \"%s\"", argv[i]);
+		} else {
+			ret = parse_param(param, argv[i + 1], p);
+		}
+		if (ret)
+			return ret;
+	}
+	if (need_dev && !(p->given & BIT(PROTECT_PARAM_DEV)))
+		return usage_error(protect_usage, "missing \"dev\"");
+	return 0;
+}
+
+/* IPSECIF_A_IFNAME, and IPSECIF_A_PROTECT with the given parameters. */
+static void put_protect(struct nlmsghdr *nlh, const struct protect_params *p)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	mnl_attr_put_strz(nlh, IPSECIF_A_IFNAME, p->ifname);
+	nest = nl_nest_start(nlh, IPSECIF_A_PROTECT);
+	if (p->given & BIT(PROTECT_PARAM_PEER))
+		nl_put_addr(nlh, IPSECIF_PROTECT_A_PEER,
+			    IPSECIF_PROTECT_A_PEER6, &p->peer);
+	if (p->given & BIT(PROTECT_PARAM_TX))
+		mnl_attr_put_u32(nlh, IPSECIF_PROTECT_A_TX_SA, p->tx);
+	for (i = 0; i < p->rx_count; i++)
+		mnl_attr_put_u32(nlh, IPSECIF_PROTECT_A_RX_SA, p->rx[i]);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Sends @cmd about the protection that @argv names (and sets). */
+static int protect_request(uint8_t cmd, unsigned int allowed, int argc,
+			   char **argv)
+{
+	char buf[NL_MSG_SIZE];
+	struct protect_params p;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = parse_params(argc, argv, allowed, true, &p);
+	if (ret)
+		return ret;
+
+	nlh = ipsecif_msg_start(buf, cmd, 0);
+	put_protect(nlh, &p);
+	return ipsecif_talk(nlh, NULL, NULL);
+}
+
+/* Replaces the whole protection of the peer: what is not given is gone. */
+static int protect_set(int argc, char **argv)
+{
+	unsigned int allowed = BIT(PROTECT_PARAM_DEV) |
+			       BIT(PROTECT_PARAM_PEER) |
+			       BIT(PROTECT_PARAM_TX) | BIT(PROTECT_PARAM_RX);
+
+	return protect_request(IPSECIF_CMD_PROTECT_SET, allowed, argc, argv);
+}
+
+static int protect_del(int argc, char **argv)
+{
+	return protect_request(IPSECIF_CMD_PROTECT_DEL,
+			       BIT(PROTECT_PARAM_DEV) | BIT(PROTECT_PARAM_PEER),
+			       argc, argv);
+}
+
+/* Reads IPSECIF_A_PROTECT, whose RX_SA repeats. */
+static void get_protect(const struct nlattr *nest, struct protect_info *info)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case IPSECIF_PROTECT_A_PEER:
+			nl_get_addr(attr, NULL, &info->peer);
+			break;
+		case IPSECIF_PROTECT_A_PEER6:
+			nl_get_addr(NULL, attr, &info->peer);
+			break;
+		case IPSECIF_PROTECT_A_TX_SA:
+			info->has_tx = nl_get_u32(attr, &info->tx);
+			break;
+		case IPSECIF_PROTECT_A_RX_SA:
+			if (info->rx_count < IPSECIF_MAX_RX_SA &&
+			    nl_get_u32(attr, &info->rx[info->rx_count]))
+				info->rx_count++;
+			break;
+		}
+	}
+}
+
+/*
+ * Fills @info from a reply carrying IPSECIF_A_PROTECT; fails for anything
+ * else. An interface without a name (impossible today) is shown as
+ * "ifINDEX", as ip(8) shows one.
+ */
+static int protect_parse(const struct nlmsghdr *nlh,
+			 struct protect_info *info)
+{
+	const struct nlattr *tb[IPSECIF_A_MAX + 1];
+	const char *name;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return -1;
+	nl_parse_attrs(nlh, sizeof(struct genlmsghdr), tb, IPSECIF_A_MAX);
+	if (!tb[IPSECIF_A_PROTECT])
+		return -1;
+
+	memset(info, 0, sizeof(*info));
+	nl_get_u32(tb[IPSECIF_A_IFINDEX], &info->ifindex);
+	name = nl_get_str(tb[IPSECIF_A_IFNAME]);
+	if (name && strlen(name) < sizeof(info->ifname))
+		strcpy(info->ifname, name);
+	else
+		snprintf(info->ifname, sizeof(info->ifname), "if%u",
+			 info->ifindex);
+	get_protect(tb[IPSECIF_A_PROTECT], info);
+	return 0;
+}
+
+/* dev NAME [peer ADDR] [tx ID] [rx ID...] */
+static void print_protect_text(const struct protect_info *info)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	printf("dev %s", info->ifname);
+	if (info->peer.family)
+		printf(" peer %s",
+		       format_addr(&info->peer, addr, sizeof(addr)));
+	if (info->has_tx)
+		printf(" tx %u", info->tx);
+	if (info->rx_count)
+		fputs(" rx", stdout);
+	for (i = 0; i < info->rx_count; i++)
+		printf(" %u", info->rx[i]);
+	putchar('\n');
+}
+
+static void print_protect_json(struct json_writer *jw,
+			       const struct protect_info *info)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	json_object_open(jw, NULL);
+	json_string(jw, "dev", info->ifname);
+	json_uint(jw, "ifindex", info->ifindex);
+	if (info->peer.family)
+		json_string(jw, "peer",
+			    format_addr(&info->peer, addr, sizeof(addr)));
+	if (info->has_tx)
+		json_uint(jw, "tx", info->tx);
+	json_array_open(jw, "rx");
+	for (i = 0; i < info->rx_count; i++)
+		json_uint(jw, NULL, info->rx[i]);
+	json_array_close(jw);
+	json_object_close(jw);
+}
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct protect_info info;
+
+	if (protect_parse(nlh, &info))
+		return MNL_CB_OK;
+	if (ipsecctl_opts.json)
+		print_protect_json(data, &info);
+	else
+		print_protect_text(&info);
+	return MNL_CB_OK;
+}
+
+/* A dump, of one interface's protections if "dev" is given. */
+static int protect_show(int argc, char **argv)
+{
+	char buf[NL_MSG_SIZE];
+	struct protect_params p;
+	struct json_writer jw;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = parse_params(argc, argv, BIT(PROTECT_PARAM_DEV), false, &p);
+	if (ret)
+		return ret;
+
+	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
+	if (p.ifname)
+		mnl_attr_put_strz(nlh, IPSECIF_A_IFNAME, p.ifname);
+	show_list_open(&jw);
+	ret = ipsecif_talk(nlh, show_cb, &jw);
+	show_list_close(&jw);
+	return ret;
+}
+
+static int protect_help(int argc, char **argv)
+{
+	int ret = check_no_more(protect_usage, argc, argv, 0);
+
+	if (ret)
+		return ret;
+	protect_usage(stdout);
+	return 0;
+}
+
+static const struct command protect_commands[] = {
+	{ "set", protect_set },
+	{ "del", protect_del },
+	{ "show", protect_show },
+	{ "help", protect_help },
+};
+
+/* "ipsecctl protect" alone lists the protections. */
+int cmd_protect(int argc, char **argv)
+{
+	if (!argc)
+		return protect_show(0, argv);
+	return run_command(protect_commands, ARRAY_SIZE(protect_commands),
+			   "command", protect_usage, argc, argv);
+}
