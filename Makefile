@@ -7,6 +7,8 @@
 #   make check [T=NAME[,NAME]] [KERNEL=stock|debug]
 #                        selftests in a qemu VM (installs what it needs)
 #   make demo            two namespaces and their ipsecif interfaces, in a VM
+#   make bench           ipsecif against xfrm interfaces (TCP, 64-byte UDP),
+#                        in a VM; the CSV goes to build/bench/
 #   make deps            install build/test dependencies, fetch the VM kernel
 #   make install         module, ipsecctl and man page (DESTDIR: staged,
 #                        no depmod);  make clean
@@ -37,6 +39,9 @@ check: deps
 demo: deps
 	selftests/vm/check.sh $(BUILDDIR) $(KERNEL) demo
 
+bench: deps
+	selftests/vm/check.sh $(BUILDDIR) $(KERNEL) bench
+
 # Debian's header packages say their release only in their directory name.
 KVER ?= $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(realpath $(KDIR)))))
 
@@ -52,4 +57,4 @@ clean:
 	$(MAKE) -C selftests/tools clean
 	rm -rf $(BUILDDIR)
 
-.PHONY: all module tools deps check demo install clean
+.PHONY: all module tools deps check demo bench install clean

@@ -9,7 +9,7 @@
 # usage: run_tests.sh [NAME...]     (NAME: script name without .sh)
 cd "$(dirname "$0")" || exit 1
 
-NOT_TESTS=" lib run_tests demo kmemleak "
+NOT_TESTS=" lib run_tests demo kmemleak bench "
 SCRIPT_TIMEOUT=600
 
 if [ $# -eq 0 ]; then

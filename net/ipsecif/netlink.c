@@ -21,6 +21,19 @@ const struct nla_policy ipsecif_alg_policy[IPSECIF_ALG_A_MAX + 1] = {
 	[IPSECIF_ALG_A_ICV_LEN]	= { .type = NLA_U32 },
 };
 
+static const struct nla_policy ipsecif_encap_policy[IPSECIF_ENCAP_A_MAX + 1] = {
+	[IPSECIF_ENCAP_A_TYPE]	= { .type = NLA_U8 },
+	[IPSECIF_ENCAP_A_SPORT]	= { .type = NLA_U16 },
+	[IPSECIF_ENCAP_A_DPORT]	= { .type = NLA_U16 },
+};
+
+static const struct nla_policy
+ipsecif_lifetime_policy[IPSECIF_LIFETIME_A_MAX + 1] = {
+	[IPSECIF_LIFETIME_A_BYTES]	= { .type = NLA_U64 },
+	[IPSECIF_LIFETIME_A_PACKETS]	= { .type = NLA_U64 },
+	[IPSECIF_LIFETIME_A_SECONDS]	= { .type = NLA_U64 },
+};
+
 const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 	[IPSECIF_SA_A_ID]		= { .type = NLA_U32 },
 	[IPSECIF_SA_A_SPI]		= { .type = NLA_U32 },
@@ -37,12 +50,9 @@ const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 							  IPSECIF_SA_F_ESN),
 	[IPSECIF_SA_A_REPLAY_WINDOW]	= NLA_POLICY_MAX(NLA_U32,
 						 IPSECIF_REPLAY_MAX_WINDOW),
-	[IPSECIF_SA_A_ENCAP]		= { .type = NLA_REJECT,
-		.reject_message = "ipsecif: UDP encapsulation is not supported yet" },
-	[IPSECIF_SA_A_LIFETIME_SOFT]	= { .type = NLA_REJECT,
-		.reject_message = "ipsecif: lifetimes are not supported yet" },
-	[IPSECIF_SA_A_LIFETIME_HARD]	= { .type = NLA_REJECT,
-		.reject_message = "ipsecif: lifetimes are not supported yet" },
+	[IPSECIF_SA_A_ENCAP]		= NLA_POLICY_NESTED(ipsecif_encap_policy),
+	[IPSECIF_SA_A_LIFETIME_SOFT]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
+	[IPSECIF_SA_A_LIFETIME_HARD]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
 	[IPSECIF_SA_A_STATS]		= { .type = NLA_REJECT,
 		.reject_message = "ipsecif: statistics are read-only" },
 };

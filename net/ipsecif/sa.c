@@ -54,6 +54,9 @@ static const struct ipsecif_alg_desc ipsecif_algs[] = {
 	  .full_bits = 512, .default_bits = 256 },
 };
 
+/* Anti-replay is on unless asked otherwise (VPP's default size). */
+#define IPSECIF_DEFAULT_REPLAY_WINDOW 64
+
 static atomic_t ipsecif_sa_live = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(ipsecif_sa_freed);
 
@@ -442,7 +445,7 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 				     struct netlink_ext_ack *extack)
 {
 	struct ipsecif_net *in = ipsecif_net(net);
-	u32 id, spi, window = 0;
+	u32 id, spi, window = IPSECIF_DEFAULT_REPLAY_WINDOW;
 	struct ipsecif_sa *sa;
 	int ret;
 
@@ -450,6 +453,15 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 	if (!tb[IPSECIF_SA_A_ID] || !tb[IPSECIF_SA_A_SPI]) {
 		NL_SET_ERR_MSG(extack, "ipsecif: an SA needs an id and an SPI");
 		return ERR_PTR(-EINVAL);
+	}
+	if (tb[IPSECIF_SA_A_ENCAP]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_ENCAP],
+				    "ipsecif: UDP encapsulation is not supported yet");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (tb[IPSECIF_SA_A_LIFETIME_SOFT] || tb[IPSECIF_SA_A_LIFETIME_HARD]) {
+		NL_SET_ERR_MSG(extack, "ipsecif: lifetimes are not supported yet");
+		return ERR_PTR(-EOPNOTSUPP);
 	}
 	id = nla_get_u32(tb[IPSECIF_SA_A_ID]);
 	spi = nla_get_u32(tb[IPSECIF_SA_A_SPI]);

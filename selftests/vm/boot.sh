@@ -31,7 +31,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-display none -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$console" -serial stdio </dev/null 2>"$prefix.qemu" |
-	tr -d '\r' | tee "$out"
+	sed -u 's/\r$//' | tee "$out"
 qemu_rc=${PIPESTATUS[0]}
 
 failed=0

@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check / make demo: builds the module for the test kernel, ipsecctl and
-# the test helpers, packs the initramfs, boots the VM and prints the verdict.
-# A full run also proves, in a second boot, that the runner fails a run whose
-# guest kernel splats.
+# make check / make demo / make bench: builds the module for the test kernel,
+# ipsecctl and the test helpers, packs the initramfs, boots the VM and prints
+# the verdict. A full run also proves, in a second boot, that the runner fails
+# a run whose guest kernel splats. A bench run keeps the guest's results as
+# CSV in BUILDDIR/bench/.
 #
-# usage: check.sh BUILDDIR stock|debug check|demo [TEST,...]
+# usage: check.sh BUILDDIR stock|debug check|demo|bench [TEST,...]
 set -euo pipefail
 
 BUILDDIR=$(realpath -m "$1")
@@ -39,6 +40,11 @@ debug)
 	exit 1
 	;;
 esac
+# The benchmark is long by design: 2 algorithms x 2 interfaces x 3 runs of
+# 10 s, for TCP and for UDP, plus setup, all under TCG.
+if [ "$MODE" = bench ] && [ -z "${VM_TIMEOUT:-}" ]; then
+	TIMEOUT=$((TIMEOUT * 2))
+fi
 
 # The module is built from a copy of its sources, so that the stock and
 # debug lanes never share objects with each other or with a plain "make".
@@ -72,6 +78,26 @@ if [ "$MODE" = demo ]; then
 	boot "$LANEDIR/initramfs.cpio.gz" "$BUILDDIR/logs/demo-$LANE-$STAMP" \
 		"ipsecif_mode=demo"
 	exit
+fi
+
+if [ "$MODE" = bench ]; then
+	mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
+	log=$BUILDDIR/logs/bench-$LANE-$STAMP
+	csv=$BUILDDIR/bench/bench-$STAMP.csv
+	echo "boot: $LANE kernel $KVER, bench (several minutes)"
+	rc=0
+	boot "$LANEDIR/initramfs.cpio.gz" "$log" "ipsecif_mode=bench" || rc=$?
+	mkdir -p "$BUILDDIR/bench"
+	sed -n 's/^# csv: //p' "$log.out" > "$csv"
+	echo
+	sed -n '/^bench (/,/^$/p' "$log.out"
+	echo "# results (CSV): $csv"
+	echo "# guest output: $log.out"
+	if [ "$rc" -eq 0 ] && grep -q '^# bench: done' "$log.out"; then
+		exit 0
+	fi
+	echo "# bench failed"
+	exit 1
 fi
 
 total_pass=0 total_fail=0 total_skip=0

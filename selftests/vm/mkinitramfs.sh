@@ -97,8 +97,10 @@ depmod -b "$root" "$kver"
 mkdir -p "$root/selftests"
 cp "$top"/selftests/*.sh "$root/selftests/"
 install -m 0755 "$top/selftests/vm/init" "$root/init"
-echo "root:x:0:0:root:/root:/bin/bash" > "$root/etc/passwd"
-echo "root:x:0:" > "$root/etc/group"
+# Debian's tcpdump drops privileges to its own user.
+printf '%s\n' "root:x:0:0:root:/root:/bin/bash" \
+	"tcpdump:x:100:100::/nonexistent:/bin/false" > "$root/etc/passwd"
+printf '%s\n' "root:x:0:" "tcpdump:x:100:" > "$root/etc/group"
 printf '%s\n' '127.0.0.1 localhost' '::1 localhost' > "$root/etc/hosts"
 cp /etc/protocols /etc/services "$root/etc/" 2>/dev/null || true
 
