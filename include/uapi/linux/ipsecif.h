@@ -77,10 +77,21 @@
  *                                 in bits: as "ip xfrm state ... aead".
  *    IPSECIF_SA_A_ENC:            NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY.
  *    IPSECIF_SA_A_AUTH:           NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY,
- *                                 ICV_LEN (truncation, bits), as "auth-trunc".
- *                                 Either AEAD alone, or ENC and AUTH.
- *    IPSECIF_SA_A_FLAGS:          NLA_U32, IPSECIF_SA_F_*.
- *    IPSECIF_SA_A_REPLAY_WINDOW:  NLA_U32, packets; 0 disables anti-replay.
+ *                                 and optionally ICV_LEN (truncation, bits) as
+ *                                 "auth-trunc"; without it Linux xfrm's default
+ *                                 truncation applies ("auth": 96 bits for
+ *                                 hmac(sha1) and hmac(sha256), 192 for
+ *                                 hmac(sha384), 256 for hmac(sha512)).
+ *                                 Either AEAD alone, or ENC with or without
+ *                                 AUTH; ENC ecb(cipher_null) needs AUTH.
+ *    IPSECIF_SA_A_FLAGS:          NLA_U32, IPSECIF_SA_F_*. IPSECIF_SA_F_ESN:
+ *                                 64-bit sequence numbers (RFC 4304), the high
+ *                                 half inferred on receive (RFC 4303 App. A).
+ *                                 The others are reserved for the header-field
+ *                                 options of a later version; setting one
+ *                                 fails ("reserved bit set").
+ *    IPSECIF_SA_A_REPLAY_WINDOW:  NLA_U32, packets, at most 4096; default 64;
+ *                                 0 disables anti-replay.
  *    IPSECIF_SA_A_ENCAP:          NLA_NESTED, enum ipsecif_encap_attr
  *                                 (UDP encapsulation, RFC 3948).
  *    IPSECIF_SA_A_LIFETIME_SOFT,
@@ -94,13 +105,19 @@
  *
  * IPSECIF_CMD_SA_GET (NLM_F_REQUEST [| NLM_F_DUMP])
  *    With IPSECIF_A_SA/IPSECIF_SA_A_ID: that SA; with NLM_F_DUMP: every SA
- *    of the netns, one per message. Replies carry the attributes above
- *    (keys only for CAP_NET_ADMIN) plus IPSECIF_SA_A_STATS (nested, enum
- *    ipsecif_stats_attr, NLA_U64 counters).
+ *    of the netns, one per message (command IPSECIF_CMD_SA_GET). Replies
+ *    carry ID, SPI, MODE, FLAGS, REPLAY_WINDOW, the endpoints and algorithms
+ *    (keys only for CAP_NET_ADMIN) and IPSECIF_SA_A_STATS (nested, enum
+ *    ipsecif_stats_attr, NLA_U64 counters: packets and bytes of inner data
+ *    sent or received, drops by reason, and LOST, the sequence numbers that
+ *    left the replay window without ever arriving).
+ *
+ *    Encapsulation (ENCAP) and lifetimes (LIFETIME_*) are accepted by the
+ *    policy but refused with EOPNOTSUPP until implemented.
  *
  * IPSECIF_CMD_SA_FLUSH (NLM_F_REQUEST, admin)
- *    Deletes every SA that no protection or policy uses; fails with EBUSY,
- *    deleting nothing, if any is in use.
+ *    Deletes every SA of the netns. If any SA is in use by a protection or
+ *    a policy, fails with EBUSY and deletes nothing.
  *
  * IPSECIF_CMD_PROTECT_SET (NLM_F_REQUEST, admin)
  *    IPSECIF_A_IFINDEX or IPSECIF_A_IFNAME selects an ipsecif interface;
@@ -110,8 +127,22 @@
  *    IPSECIF_MAX_RX_SA times). Replaces the whole protection of that peer
  *    atomically; SAs keep their sequence numbers and replay windows.
  *
- * IPSECIF_CMD_PROTECT_DEL (NLM_F_REQUEST, admin), IPSECIF_CMD_PROTECT_GET
- *    (NLM_F_DUMP, optionally restricted to one interface) as above.
+ *    Refused: a p2p request with a peer, a p2mp one without; an SA that
+ *    does not exist or is used by another protection (EBUSY); a TX SA in
+ *    tunnel mode on an interface with local/remote, or in transport mode on
+ *    one without; an RX SA whose SPI another netns's SA already receives in
+ *    the same underlay netns (EEXIST). A p2p interface has a carrier while
+ *    its protection has a TX SA.
+ *
+ * IPSECIF_CMD_PROTECT_DEL (NLM_F_REQUEST, admin)
+ *    The interface and IPSECIF_A_PROTECT with the peer (an empty nest for
+ *    p2p); ENOENT if there is no such protection.
+ *
+ * IPSECIF_CMD_PROTECT_GET (NLM_F_DUMP)
+ *    Every protection of the netns's ipsecif interfaces, or of the one named
+ *    by IPSECIF_A_IFINDEX/IFNAME, one per message: IPSECIF_A_IFINDEX,
+ *    IPSECIF_A_IFNAME and IPSECIF_A_PROTECT (PEER/PEER6 for p2mp, TX_SA if
+ *    set, one RX_SA per RX SA).
  *
  * IPSECIF_CMD_SPD_NEW, _DEL (admin), _GET (dump): IPSECIF_A_SPD (nested,
  *    enum ipsecif_spd_attr) with ID. IPSECIF_CMD_SPD_ATTACH, _DETACH (admin):
