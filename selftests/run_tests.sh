@@ -11,6 +11,8 @@ cd "$(dirname "$0")" || exit 1
 
 NOT_TESTS=" lib run_tests demo kmemleak bench "
 SCRIPT_TIMEOUT=600
+# The debug kernel (KASAN, lockdep, kmemleak) runs several times slower.
+[ -e /sys/kernel/debug/kmemleak ] && SCRIPT_TIMEOUT=1800
 
 if [ $# -eq 0 ]; then
 	for script in *.sh; do

@@ -8,6 +8,7 @@
 #                       make -C BUILDDIR/debug/linux-source-6.1 M=$PWD modules
 #   bzImage             the kernel to boot
 #   kernelrelease       output of `make -s kernelrelease`
+#   kdir                path of the tree above (KDIR for module builds)
 #   build.log           full make output
 #   stamp               hash of the inputs of the last successful build
 #
@@ -58,6 +59,7 @@ want=$({ sha256sum <"$FRAG"; sha256sum <"$SELF"; echo "$src_id"; } \
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] &&
    [ -s "$OUT/bzImage" ] && [ -s "$OUT/kernelrelease" ] &&
    [ -f "$SRC/Module.symvers" ]; then
+    [ "$(cat "$OUT/kdir" 2>/dev/null)" = "$SRC" ] || echo "$SRC" >"$OUT/kdir"
     log "debug kernel up to date ($(cat "$OUT/kernelrelease"))"
     exit 0
 fi
@@ -140,5 +142,6 @@ krel=$("${KMAKE[@]}" -s kernelrelease)
 cp "$SRC/arch/x86/boot/bzImage" "$OUT/bzImage.tmp"
 mv "$OUT/bzImage.tmp" "$OUT/bzImage"
 echo "$krel" >"$OUT/kernelrelease"
+echo "$SRC" >"$OUT/kdir"
 echo "$want" >"$STAMP"
 step "done: $OUT/bzImage ($krel), KDIR=$SRC"
