@@ -125,28 +125,28 @@ interop_tcp() {
 t_gcm128_v4() { interop_tcp gcm128 4 noesn; }
 t_gcm128_v6() { interop_tcp gcm128 6 noesn; }
 t_gcm128_v4_esn() { interop gcm128 4 esn; }
-t_gcm192_v4() { interop gcm192 4 noesn; }
+t_gcm192_v4() { interop_tcp gcm192 4 noesn; }
 t_gcm256_v6() { interop_tcp gcm256 6 noesn; }
 t_chacha_v4() { interop_tcp chacha 4 noesn; }
 t_chacha_v6_esn() { interop chacha 6 esn; }
-t_cbc_sha1_v4() { interop cbc-sha1 4 noesn; }
+t_cbc_sha1_v4() { interop_tcp cbc-sha1 4 noesn; }
 t_cbc_sha256_v4() { interop_tcp cbc-sha256 4 noesn; }
 t_cbc_sha256_v6_esn() { interop cbc-sha256 6 esn; }
-t_cbc_sha512_v6() { interop cbc-sha512 6 noesn; }
-t_null_sha256_v4() { interop null-sha256 4 noesn; }
+t_cbc_sha512_v6() { interop_tcp cbc-sha512 6 noesn; }
+t_null_sha256_v4() { interop_tcp null-sha256 4 noesn; }
 t_null_sha256_v4_esn() { interop null-sha256 4 esn; }
 
 ktap_run \
 	"AES-GCM-128, outer IPv4: ping v4/v6 and TCP both ways" t_gcm128_v4 \
 	"AES-GCM-128, outer IPv6: ping v4/v6 and TCP both ways" t_gcm128_v6 \
 	"AES-GCM-128, outer IPv4, ESN: ping v4/v6 both ways" t_gcm128_v4_esn \
-	"AES-GCM-192, outer IPv4: ping v4/v6 both ways" t_gcm192_v4 \
+	"AES-GCM-192, outer IPv4: ping v4/v6 and TCP both ways" t_gcm192_v4 \
 	"AES-GCM-256, outer IPv6: ping v4/v6 and TCP both ways" t_gcm256_v6 \
-	"ChaCha20-Poly1305, outer IPv4: ping and TCP both ways" t_chacha_v4 \
+	"ChaCha20-Poly1305, outer IPv4: ping v4/v6 and TCP both ways" t_chacha_v4 \
 	"ChaCha20-Poly1305, outer IPv6, ESN: ping both ways" t_chacha_v6_esn \
-	"AES-CBC + HMAC-SHA1-96, outer IPv4: ping both ways" t_cbc_sha1_v4 \
-	"AES-CBC + HMAC-SHA256-128, outer IPv4: ping and TCP" t_cbc_sha256_v4 \
+	"AES-CBC + HMAC-SHA1-96, outer IPv4: ping and TCP both ways" t_cbc_sha1_v4 \
+	"AES-CBC + HMAC-SHA256-128, outer IPv4: ping and TCP both ways" t_cbc_sha256_v4 \
 	"AES-CBC + HMAC-SHA256-128, outer IPv6, ESN: ping" t_cbc_sha256_v6_esn \
-	"AES-CBC + HMAC-SHA512-256, outer IPv6: ping both ways" t_cbc_sha512_v6 \
-	"null cipher + HMAC-SHA256, outer IPv4: ping both ways" t_null_sha256_v4 \
+	"AES-CBC + HMAC-SHA512-256, outer IPv6: ping and TCP both ways" t_cbc_sha512_v6 \
+	"null cipher + HMAC-SHA256, outer IPv4: ping and TCP both ways" t_null_sha256_v4 \
 	"null cipher + HMAC-SHA256, outer IPv4, ESN: ping" t_null_sha256_v4_esn
