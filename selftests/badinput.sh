@@ -12,22 +12,6 @@ source "$(dirname "$0")/lib.sh"
 A4=192.0.2.1 B4=192.0.2.2 C4=192.0.2.3
 A6=2001:db8::1 B6=2001:db8::2
 
-# Sets CRYPTO to the "ip xfrm state" arguments of algorithm $1, keyed by $2.
-crypto_args() {
-	case $1 in
-	gcm128) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 20 "$2")" 128) ;;
-	gcm256) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 36 "$2")" 128) ;;
-	chacha) CRYPTO=(aead 'rfc7539esp(chacha20,poly1305)' "$(test_key 36 "$2")" 128) ;;
-	cbc-sha1) CRYPTO=(enc 'cbc(aes)' "$(test_key 16 "$2")"
-			  auth-trunc 'hmac(sha1)' "$(test_key 20 "$2")" 96) ;;
-	cbc-sha256) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
-			    auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
-	null-sha256) CRYPTO=(enc 'ecb(cipher_null)' ''
-			     auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
-	*) fail "unknown algorithm $1" ;;
-	esac
-}
-
 # in_ns for what runs after every packet: nsenter enters only the netns,
 # without "ip netns exec"'s mount namespace and sysfs, several times faster
 # under TCG. For the same reason counters are parsed in bash: a jq costs

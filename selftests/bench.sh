@@ -44,14 +44,6 @@ FAILED=0
 CSV=()
 DRIVERS=()
 
-# Sets CRYPTO to the "ip xfrm state" arguments of algorithm $1, keyed by $2.
-crypto_args() {
-	case $1 in
-	gcm128) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 20 "$2")" 128) ;;
-	chacha) CRYPTO=(aead 'rfc7539esp(chacha20,poly1305)' "$(test_key 36 "$2")" 128) ;;
-	esac
-}
-
 # underlay LEFT RIGHT: two namespaces joined by veth (LEFT0, RIGHT0),
 # 192.0.2.1 on the left, .2 on the right.
 underlay() {

@@ -6,24 +6,6 @@
 # Linux cannot decrypt what we send, or we what it sends, the test fails.
 source "$(dirname "$0")/lib.sh"
 
-# Sets CRYPTO to the "ip xfrm state" arguments of algorithm $1, keyed by $2.
-crypto_args() {
-	case $1 in
-	gcm128) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 20 "$2")" 128) ;;
-	gcm192) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 28 "$2")" 128) ;;
-	gcm256) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 36 "$2")" 128) ;;
-	chacha) CRYPTO=(aead 'rfc7539esp(chacha20,poly1305)' "$(test_key 36 "$2")" 128) ;;
-	cbc-sha1) CRYPTO=(enc 'cbc(aes)' "$(test_key 16 "$2")"
-			  auth-trunc 'hmac(sha1)' "$(test_key 20 "$2")" 96) ;;
-	cbc-sha256) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
-			    auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
-	cbc-sha512) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
-			    auth-trunc 'hmac(sha512)' "$(test_key 64 "$2")" 256) ;;
-	null-sha256) CRYPTO=(enc 'ecb(cipher_null)' ''
-			     auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
-	esac
-}
-
 # tunnel_setup ALG OUTER_FAMILY(4|6) ESN(esn|noesn)
 tunnel_setup() {
 	local alg=$1 A B sel ctl_esn=() xfrm_esn=()

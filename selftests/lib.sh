@@ -156,3 +156,23 @@ underlay_pair() {
 	in_ns a ip link set a0 up
 	in_ns b ip link set b0 up
 }
+
+# Sets CRYPTO to the "ip xfrm state" arguments (the same for ipsecctl) of
+# algorithm $1, keyed by seed $2.
+crypto_args() {
+	case $1 in
+	gcm128) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 20 "$2")" 128) ;;
+	gcm192) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 28 "$2")" 128) ;;
+	gcm256) CRYPTO=(aead 'rfc4106(gcm(aes))' "$(test_key 36 "$2")" 128) ;;
+	chacha) CRYPTO=(aead 'rfc7539esp(chacha20,poly1305)' "$(test_key 36 "$2")" 128) ;;
+	cbc-sha1) CRYPTO=(enc 'cbc(aes)' "$(test_key 16 "$2")"
+			  auth-trunc 'hmac(sha1)' "$(test_key 20 "$2")" 96) ;;
+	cbc-sha256) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
+			    auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
+	cbc-sha512) CRYPTO=(enc 'cbc(aes)' "$(test_key 32 "$2")"
+			    auth-trunc 'hmac(sha512)' "$(test_key 64 "$2")" 256) ;;
+	null-sha256) CRYPTO=(enc 'ecb(cipher_null)' ''
+			     auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
+	*) fail "unknown algorithm $1" ;;
+	esac
+}

@@ -89,6 +89,10 @@ if [ -n "$modroot" ]; then
 	done
 fi
 mkdir -p "$root/$moddir/extra"
+# A kernel with everything built in still wants depmod's index files.
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -e "$root/$moddir/$f" ] || touch "$root/$moddir/$f"
+done
 for ko in "${extra_ko[@]}"; do
 	cp "$ko" "$root/$moddir/extra/"
 done
