@@ -12,22 +12,12 @@ source "$(dirname "$0")/lib.sh"
 A4=192.0.2.1 B4=192.0.2.2 C4=192.0.2.3
 A6=2001:db8::1 B6=2001:db8::2
 
-# in_ns for what runs after every packet: nsenter enters only the netns,
-# without "ip netns exec"'s mount namespace and sysfs, several times faster
-# under TCG. For the same reason counters are parsed in bash: a jq costs
-# about half a second there.
-in_net() {
-	local netns=/run/netns/$NS_PREFIX-$1
-	shift
-	nsenter --net="$netns" "$@"
-}
-
 # One counter of the kernel's xfrm in netns $1 (/proc/net/xfrm_stat).
 # (The VM has no /dev/fd for "< <(...)".)
 xfrm_stat() {
 	local stats name value
 
-	stats=$(in_net "$1" cat /proc/net/xfrm_stat)
+	stats=$(in_ns "$1" cat /proc/net/xfrm_stat)
 	while read -r name value; do
 		[ "$name" != "$2" ] || { echo "$value"; return; }
 	done <<<"$stats"
@@ -38,7 +28,7 @@ xfrm_stat() {
 rx_packets() {
 	local dev line fields
 
-	dev=$(in_net "$1" cat /proc/net/dev)
+	dev=$(in_ns "$1" cat /proc/net/dev)
 	while read -r line; do
 		if [[ $line == "$2:"* ]]; then
 			read -r -a fields <<<"${line#*:}"
@@ -86,13 +76,13 @@ xfrm_accepts() {
 	local want=$1 before errors
 	shift
 	before=$(rx_packets a xfrm0)
-	in_net b espcraft -s "$XFRM_SRC" -d "$XFRM_DST" -i 0x3001 "$@" "${CRYPTO[@]}"
+	in_ns b espcraft -s "$XFRM_SRC" -d "$XFRM_DST" -i 0x3001 "$@" "${CRYPTO[@]}"
 	if ! wait_for rx_is a xfrm0 $((before + want)); then
 		in_ns a ip -s xfrm state
 		in_ns a grep -v ' 0$' /proc/net/xfrm_stat || true
 		fail "xfrm0 received $(($(rx_packets a xfrm0) - before)) of $want: espcraft $*"
 	fi
-	errors=$(in_net a awk '$1 ~ /^XfrmIn/ { n += $2 } END { print n }' /proc/net/xfrm_stat)
+	errors=$(in_ns a awk '$1 ~ /^XfrmIn/ { n += $2 } END { print n }' /proc/net/xfrm_stat)
 	expect_eq "xfrm input errors after espcraft $*" 0 "$errors"
 }
 
@@ -133,7 +123,7 @@ t_xfrm_accepts_esn() {
 		replay-seq 0xfffffff0 replay-seq-hi 2
 	xfrm_accepts 1 "${inner4[@]}" -e -q 0x2fffffff8
 	xfrm_accepts 1 "${inner4[@]}" -e -q 0x300000002
-	in_net b espcraft -s "$XFRM_SRC" -d "$XFRM_DST" -i 0x3001 "${inner4[@]}" \
+	in_ns b espcraft -s "$XFRM_SRC" -d "$XFRM_DST" -i 0x3001 "${inner4[@]}" \
 		-e -q 0x300000003 --flip-icv 5 "${CRYPTO[@]}"
 	wait_for stat_is a XfrmInStateProtoError 1 ||
 		fail "xfrm accepted a flipped ICV bit"
@@ -172,7 +162,7 @@ setup() {
 
 # esp ESPCRAFT_ARGS...: an echo request from 10.0.0.2 to 10.0.0.1 for SA 2.
 esp() {
-	in_net b espcraft -s "$B" -d "$A" -i 0x2001 "${inner4[@]}" "${ESN[@]}" \
+	in_ns b espcraft -s "$B" -d "$A" -i 0x2001 "${inner4[@]}" "${ESN[@]}" \
 		"$@" "${RX[@]}"
 }
 
@@ -182,7 +172,7 @@ esp() {
 counters() {
 	local json pair out=""
 
-	json=$(in_net a ipsecctl -j -s sa show "$1")
+	json=$(in_ns a ipsecctl -j -s sa show "$1")
 	json=${json//[[:space:]]/}
 	[[ $json =~ \"stats\":\{([^}]*)\} ]] || fail "SA $1 without stats: $json"
 	for pair in ${BASH_REMATCH[1]//,/ }; do
@@ -477,7 +467,7 @@ t_next_header() {
 t_unknown_spi() {
 	setup gcm128 4 replay-window 64
 	expect_passed_on XfrmInNoStates \
-		in_net b espcraft -s $B -d $A -i 0x9999 "${inner4[@]}" "${RX[@]}"
+		in_ns b espcraft -s $B -d $A -i 0x9999 "${inner4[@]}" "${RX[@]}"
 	expect "packets+1 rx+1" -q 1
 }
 
@@ -488,7 +478,7 @@ t_no_protect() {
 	crypto_args gcm128 3
 	in_ns a ipsecctl sa add 3 spi 0x2003 mode tunnel src $B dst $A \
 		"${CRYPTO[@]}" replay-window 64
-	expect_on 3 ipsec0 "no_protect+1" in_net b espcraft -s $B -d $A -i 0x2003 \
+	expect_on 3 ipsec0 "no_protect+1" in_ns b espcraft -s $B -d $A -i 0x2003 \
 		"${inner4[@]}" "${CRYPTO[@]}"
 	in_ns a ip link set ipsec0 down
 	dropped no_protect 1
@@ -518,19 +508,19 @@ t_other_interface() {
 	# so it is not ours; xfrm has no state for it. Neither interface
 	# receives it, and SA 12 counts nothing.
 	expect_on 12 ipsec1 "" expect_passed_on XfrmInNoStates \
-		in_net b espcraft -s $B -d $A -i 0x2012 -S 10.0.1.2 -D 10.0.1.1 \
+		in_ns b espcraft -s $B -d $A -i 0x2012 -S 10.0.1.2 -D 10.0.1.1 \
 		"${ipsec1[@]}"
 	# SA 2's SPI with SA 12's key: integrity on SA 2, nothing on SA 12.
 	expect_on 12 ipsec1 "" expect_on 2 ipsec0 "integrity+1" \
-		in_net b espcraft -s $B -d $A -i 0x2001 "${inner4[@]}" -q 1 \
+		in_ns b espcraft -s $B -d $A -i 0x2001 "${inner4[@]}" -q 1 \
 		"${ipsec1[@]}"
 	# From C: ipsec1's, delivered there and only there.
 	expect_on 2 ipsec0 "" expect_on 12 ipsec1 "packets+1 rx+1" \
-		in_net b espcraft -s $C4 -d $A -i 0x2012 -S 10.0.1.2 -D 10.0.1.1 \
+		in_ns b espcraft -s $C4 -d $A -i 0x2012 -S 10.0.1.2 -D 10.0.1.1 \
 		"${ipsec1[@]}"
 	# SA 2's SPI over IPv6: the outer family is not SA 2's either.
 	expect_on 12 ipsec1 "" expect_passed_on XfrmInNoStates \
-		in_net b espcraft -s $B6 -d $A6 -i 0x2001 "${inner4[@]}" -q 2 \
+		in_ns b espcraft -s $B6 -d $A6 -i 0x2001 "${inner4[@]}" -q 2 \
 		"${RX[@]}"
 }
 
@@ -545,7 +535,7 @@ t_outer_v6() {
 	dropped trailer 3 --pad-len 255
 	dropped nexthdr 4 --next-header 17
 	expect_passed_on XfrmInNoStates \
-		in_net b espcraft -s $B -d $A -i 0x9999 "${inner4[@]}" "${RX[@]}"
+		in_ns b espcraft -s $B -d $A -i 0x9999 "${inner4[@]}" "${RX[@]}"
 }
 
 ktap_run \

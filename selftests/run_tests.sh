@@ -35,8 +35,10 @@ for name in "$@"; do
 		failed=1
 		continue
 	fi
+	start=$SECONDS
 	timeout $SCRIPT_TIMEOUT bash "$name.sh" 2>&1 | sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
+	echo "# $name: $((SECONDS - start)) s"
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $n $name"
 	else
