@@ -82,7 +82,8 @@ check_traffic() {
 	expect_eq "integrity drops" 0 "$(sa_stat 2 integrity)"
 }
 
-# iperf3 TCP for 2 s each way.
+# iperf3 TCP for 2 s each way (on the debug kernel: once, for AES-GCM and
+# ChaCha20-Poly1305 over IPv4, which cover both AEAD code paths).
 check_tcp() {
 	in_ns b iperf3 -s -1 -D -B 10.0.0.2 >/dev/null
 	in_ns a iperf3 -s -1 -D -B 10.0.0.1 >/dev/null
@@ -101,7 +102,9 @@ interop() {
 interop_tcp() {
 	tunnel_setup "$@"
 	check_traffic
-	check_tcp
+	if [ "$SLOW_KERNEL" = 0 ] || [[ "$1 $2" == "gcm128 4" || "$1 $2" == "chacha 4" ]]; then
+		check_tcp
+	fi
 }
 
 t_gcm128_v4() { interop_tcp gcm128 4 noesn; }

@@ -10,6 +10,16 @@ KTAP_PASS=0
 KTAP_FAIL=0
 KTAP_SKIP=0
 
+# The debug kernel (KASAN, lockdep, kmemleak) runs everything several times
+# slower under TCG: tests keep every check there but repeat less.
+SLOW_KERNEL=0
+[ -e /sys/kernel/debug/kmemleak ] && SLOW_KERNEL=1
+
+# scaled FULL LIGHT: FULL normally, LIGHT on the debug kernel.
+scaled() {
+	if [ "$SLOW_KERNEL" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
 # Netns names carry the PID so parallel runs never collide.
 NS_PREFIX=ipsecif-$$
 
