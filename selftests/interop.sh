@@ -107,31 +107,20 @@ interop_tcp() {
 	fi
 }
 
-t_gcm128_v4() { interop_tcp gcm128 4 noesn; }
-t_gcm128_v6() { interop_tcp gcm128 6 noesn; }
-t_gcm128_v4_esn() { interop gcm128 4 esn; }
-t_gcm192_v4() { interop_tcp gcm192 4 noesn; }
-t_gcm256_v6() { interop_tcp gcm256 6 noesn; }
-t_chacha_v4() { interop_tcp chacha 4 noesn; }
-t_chacha_v6_esn() { interop chacha 6 esn; }
-t_cbc_sha1_v4() { interop_tcp cbc-sha1 4 noesn; }
-t_cbc_sha256_v4() { interop_tcp cbc-sha256 4 noesn; }
-t_cbc_sha256_v6_esn() { interop cbc-sha256 6 esn; }
-t_cbc_sha512_v6() { interop_tcp cbc-sha512 6 noesn; }
-t_null_sha256_v4() { interop_tcp null-sha256 4 noesn; }
-t_null_sha256_v4_esn() { interop null-sha256 4 esn; }
+ALGORITHMS=(gcm128 gcm192 gcm256 chacha cbc-sha1 cbc-sha256 cbc-sha512 null-sha256)
+declare -A ALG_NAME=([gcm128]="AES-GCM-128" [gcm192]="AES-GCM-192"
+	[gcm256]="AES-GCM-256" [chacha]="ChaCha20-Poly1305"
+	[cbc-sha1]="AES-CBC + HMAC-SHA1-96" [cbc-sha256]="AES-CBC + HMAC-SHA256-128"
+	[cbc-sha512]="AES-CBC + HMAC-SHA512-256" [null-sha256]="null cipher + HMAC-SHA256")
 
-ktap_run \
-	"AES-GCM-128, outer IPv4: ping v4/v6 and TCP both ways" t_gcm128_v4 \
-	"AES-GCM-128, outer IPv6: ping v4/v6 and TCP both ways" t_gcm128_v6 \
-	"AES-GCM-128, outer IPv4, ESN: ping v4/v6 both ways" t_gcm128_v4_esn \
-	"AES-GCM-192, outer IPv4: ping v4/v6 and TCP both ways" t_gcm192_v4 \
-	"AES-GCM-256, outer IPv6: ping v4/v6 and TCP both ways" t_gcm256_v6 \
-	"ChaCha20-Poly1305, outer IPv4: ping v4/v6 and TCP both ways" t_chacha_v4 \
-	"ChaCha20-Poly1305, outer IPv6, ESN: ping both ways" t_chacha_v6_esn \
-	"AES-CBC + HMAC-SHA1-96, outer IPv4: ping and TCP both ways" t_cbc_sha1_v4 \
-	"AES-CBC + HMAC-SHA256-128, outer IPv4: ping and TCP both ways" t_cbc_sha256_v4 \
-	"AES-CBC + HMAC-SHA256-128, outer IPv6, ESN: ping" t_cbc_sha256_v6_esn \
-	"AES-CBC + HMAC-SHA512-256, outer IPv6: ping and TCP both ways" t_cbc_sha512_v6 \
-	"null cipher + HMAC-SHA256, outer IPv4: ping and TCP both ways" t_null_sha256_v4 \
-	"null cipher + HMAC-SHA256, outer IPv4, ESN: ping" t_null_sha256_v4_esn
+# Every algorithm twice: outer IPv4 without ESN (ping and TCP), outer IPv6
+# with ESN (ping); inner IPv4 and IPv6 each time.
+TESTS=()
+for alg in "${ALGORITHMS[@]}"; do
+	TESTS+=("${ALG_NAME[$alg]}, outer IPv4: ping v4/v6 and TCP both ways"
+		"interop_tcp $alg 4 noesn"
+		"${ALG_NAME[$alg]}, outer IPv6, ESN: ping v4/v6 both ways"
+		"interop $alg 6 esn")
+done
+
+ktap_run "${TESTS[@]}"

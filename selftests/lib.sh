@@ -94,8 +94,8 @@ ktap_skip() {
 	exit 4
 }
 
-# ktap_run "desc" func ["desc" func ...]: runs each test, prints KTAP and
-# exits non-zero if any failed.
+# ktap_run "desc" "func [args]" ["desc" "func [args]" ...]: runs each
+# test, prints KTAP and exits non-zero if any failed.
 ktap_run() {
 	local n=0 total=$(($# / 2)) desc func log rc
 
@@ -106,7 +106,8 @@ ktap_run() {
 		shift 2
 		n=$((n + 1))
 		log=$(mktemp)
-		(set -e; "$func") >"$log" 2>&1
+		# shellcheck disable=SC2086 # "func" may carry arguments
+		(set -e; $func) >"$log" 2>&1
 		rc=$?
 		netns_cleanup
 		if [ $rc -eq 0 ]; then

@@ -109,14 +109,15 @@ test_replace() {
 		"$(in_ns a ipsecctl -j protect show | jq -c '.[0] | {tx, rx}')"
 }
 
-# A tunnel between an ipsecif in a and a native xfrm interface in b.
+# A tunnel between an ipsecif in a and a native xfrm interface in b; extra
+# arguments go to a's TX SA.
 tunnel() {
 	local ab ba
 	underlay_pair
 	ab=$(test_key 20 1)
 	ba=$(test_key 20 2)
 	in_ns a ipsecctl sa add 1 spi 0x1001 mode tunnel src 192.0.2.1 dst 192.0.2.2 \
-		aead 'rfc4106(gcm(aes))' "$ab" 128
+		aead 'rfc4106(gcm(aes))' "$ab" 128 "$@"
 	in_ns a ipsecctl sa add 2 spi 0x2001 mode tunnel src 192.0.2.2 dst 192.0.2.1 \
 		aead 'rfc4106(gcm(aes))' "$ba" 128
 	in_ns a ipsecctl link add ipsec0
@@ -160,10 +161,33 @@ test_rx_sa_without_protection() {
 	in_ns b ping -c 1 -W 3 10.0.0.1 >/dev/null
 }
 
+# RFC 4303 3.3.3: without ESN, the TX SA stops after sequence number 2^32-1.
+test_sequence_exhausted() {
+	local out sent received
+
+	tunnel seq-out $((0xffffffff - 40))
+	# 60 echoes: the first ones go out with the last sequence numbers (some
+	# are used by IPv6 control traffic meanwhile), the rest are dropped.
+	out=$(in_ns a ping -c 60 -i 0.02 -W 2 10.0.0.2 2>&1) || true
+	read -r sent received < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out")
+	[ "$received" -ge 1 ] && [ "$received" -le 40 ] || fail "$out"
+	[ "$(in_ns a ipsecctl -j -s sa show 1 | jq '.[0].stats.seq_exhausted')" -ge $((sent - received)) ] ||
+		fail "drops not counted as seq-exhausted"
+	expect_eq "last sent" $((0xffffffff)) \
+		"$(in_ns a ipsecctl -j sa show 1 | jq '.[0].seq_out')"
+	expect_fail "without ESN the sequence number is 32 bits" \
+		in_ns a ipsecctl sa add 9 spi 0x9 mode tunnel src 192.0.2.1 dst 192.0.2.2 \
+		aead 'rfc4106(gcm(aes))' "$(test_key 20 9)" 128 seq-out $((0x100000000))
+	# With ESN the counter goes on past 2^32.
+	in_ns a ipsecctl sa add 9 spi 0x9 mode tunnel src 192.0.2.1 dst 192.0.2.2 \
+		aead 'rfc4106(gcm(aes))' "$(test_key 20 9)" 128 esn seq-out $((0x100000000))
+}
+
 ktap_run \
 	"p2p carrier follows the TX SA" test_p2p_carrier \
 	"protect show reports p2p and p2mp (IPv4/IPv6 peers)" test_show \
 	"bad protections refused with their message, nothing changed" test_refused \
 	"replacing a protection keeps shared SAs, frees the others" test_replace \
 	"an interface that is down drops what it receives, counted" test_down_drops_rx \
-	"an RX SA in no protection delivers nothing, counted" test_rx_sa_without_protection
+	"an RX SA in no protection delivers nothing, counted" test_rx_sa_without_protection \
+	"without ESN the TX SA stops after 2^32-1, counted" test_sequence_exhausted

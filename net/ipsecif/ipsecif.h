@@ -168,6 +168,18 @@ static inline void ipsecif_sa_hold(struct ipsecif_sa *sa)
 	refcount_inc(&sa->refcnt);
 }
 
+/* The last sequence number sent. Without ESN the counter may have been
+ * pushed past 2^32 - 1 by the packets that found the SA exhausted.
+ */
+static inline u64 ipsecif_sa_last_seq(struct ipsecif_sa *sa)
+{
+	u64 seq = atomic64_read(&sa->seq_out);
+
+	if (sa->flags & IPSECIF_SA_F_ESN)
+		return seq;
+	return min_t(u64, seq, U32_MAX);
+}
+
 void ipsecif_sa_count(struct ipsecif_sa *sa, unsigned int bytes);
 void ipsecif_sa_drop(struct ipsecif_sa *sa, enum ipsecif_drop_reason why);
 void ipsecif_sa_read_stats(struct ipsecif_sa *sa, u64 *packets, u64 *bytes,

@@ -53,6 +53,7 @@ const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 	[IPSECIF_SA_A_ENCAP]		= NLA_POLICY_NESTED(ipsecif_encap_policy),
 	[IPSECIF_SA_A_LIFETIME_SOFT]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
 	[IPSECIF_SA_A_LIFETIME_HARD]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
+	[IPSECIF_SA_A_SEQ_OUT]		= { .type = NLA_U64 },
 	[IPSECIF_SA_A_STATS]		= { .type = NLA_REJECT,
 		.reject_message = "ipsecif: statistics are read-only" },
 };
@@ -227,6 +228,8 @@ static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
 	    ipsecif_nl_put_endpoints(skb, sa) ||
 	    nla_put_u32(skb, IPSECIF_SA_A_FLAGS, sa->flags) ||
 	    nla_put_u32(skb, IPSECIF_SA_A_REPLAY_WINDOW, sa->replay->window) ||
+	    nla_put_u64_64bit(skb, IPSECIF_SA_A_SEQ_OUT, ipsecif_sa_last_seq(sa),
+			      IPSECIF_SA_A_PAD) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AEAD, sa->aead_alg, with_keys) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_ENC, sa->enc_alg, with_keys) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AUTH, sa->auth_alg, with_keys) ||

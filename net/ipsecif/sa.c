@@ -494,6 +494,18 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 	if (tb[IPSECIF_SA_A_FLAGS])
 		sa->flags = nla_get_u32(tb[IPSECIF_SA_A_FLAGS]);
 
+	if (tb[IPSECIF_SA_A_SEQ_OUT]) {
+		u64 seq = nla_get_u64(tb[IPSECIF_SA_A_SEQ_OUT]);
+
+		if (!(sa->flags & IPSECIF_SA_F_ESN) && seq > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_SEQ_OUT],
+					    "ipsecif: without ESN the sequence number is 32 bits");
+			ipsecif_sa_put(sa);
+			return ERR_PTR(-ERANGE);
+		}
+		atomic64_set(&sa->seq_out, seq);
+		sa->tx_stopped = !(sa->flags & IPSECIF_SA_F_ESN) && seq == U32_MAX;
+	}
 	ret = ipsecif_sa_parse_endpoints(sa, tb, extack);
 	if (!ret)
 		ret = ipsecif_sa_init_crypto(sa, tb, extack);

@@ -63,6 +63,7 @@ struct sa_params {
 	struct sa_alg auth;
 	uint32_t flags;
 	uint32_t replay_window;
+	uint64_t seq_out;
 	uint16_t sport;
 	uint16_t dport;
 	struct sa_u64s lifetimes[SA_LIFETIME_COUNT];
@@ -100,6 +101,7 @@ struct sa_info {
 	struct sa_alg_info auth;
 	uint32_t flags;
 	uint32_t replay_window;
+	uint64_t seq_out;
 	unsigned int encap_present;	/* BIT(enum ipsecif_encap_attr) */
 	uint8_t encap_type;
 	uint16_t sport;
@@ -180,7 +182,7 @@ static const char *const stats_json_names[] = {
 static void sa_usage(FILE *out)
 {
 	fputs("Usage: ipsecctl sa add ID spi SPI [mode tunnel|transport] [src ADDR dst ADDR]\n"
-	      "                       CRYPTO [FLAG]... [replay-window N]\n"
+	      "                       CRYPTO [FLAG]... [replay-window N] [seq-out N]\n"
 	      "                       [encap espinudp sport PORT dport PORT]\n"
 	      "                       [lifetime soft|hard LIMIT N [LIMIT N]...]...\n"
 	      "       ipsecctl sa del ID\n"
@@ -367,6 +369,16 @@ static int parse_replay_window(const struct sa_keyword *kw, char **args,
 	return given_once(kw, IPSECIF_SA_A_REPLAY_WINDOW, p);
 }
 
+static int parse_seq_out(const struct sa_keyword *kw, char **args,
+			 struct sa_params *p)
+{
+	const char *why = parse_u64(args[0], &p->seq_out);
+
+	if (why)
+		return invalid_value(kw, args[0], why);
+	return given_once(kw, IPSECIF_SA_A_SEQ_OUT, p);
+}
+
 /* espinudp sport PORT dport PORT */
 static int parse_encap(const struct sa_keyword *kw, char **args,
 		       struct sa_params *p)
@@ -436,6 +448,7 @@ static const struct sa_keyword sa_keywords[] = {
 	{ "auth", "ALG-NAME ALG-KEY", 2, 0, parse_auth },
 	{ "auth-trunc", "ALG-NAME ALG-KEY ALG-TRUNC-LEN", 3, 0, parse_auth },
 	{ "replay-window", "N", 1, 0, parse_replay_window },
+	{ "seq-out", "N", 1, 0, parse_seq_out },
 	{ "encap", "espinudp sport PORT dport PORT", 5, 0, parse_encap },
 	{ "lifetime", "soft|hard", 1, 0, parse_lifetime },
 	{ "bytes", "N", 1, IPSECIF_LIFETIME_A_BYTES, parse_limit },
@@ -576,6 +589,8 @@ static void put_options(struct nlmsghdr *nlh, const struct sa_params *p)
 	if (p->given & BIT(IPSECIF_SA_A_REPLAY_WINDOW))
 		mnl_attr_put_u32(nlh, IPSECIF_SA_A_REPLAY_WINDOW,
 				 p->replay_window);
+	if (p->given & BIT(IPSECIF_SA_A_SEQ_OUT))
+		mnl_attr_put_u64(nlh, IPSECIF_SA_A_SEQ_OUT, p->seq_out);
 	if (p->given & BIT(IPSECIF_SA_A_ENCAP))
 		put_encap(nlh, p);
 	for (i = 0; i < SA_LIFETIME_COUNT; i++)
@@ -771,6 +786,8 @@ static int sa_parse(const struct nlmsghdr *nlh, struct sa_info *info)
 	     nl_get_u32(sa[IPSECIF_SA_A_FLAGS], &info->flags));
 	note(info, IPSECIF_SA_A_REPLAY_WINDOW,
 	     nl_get_u32(sa[IPSECIF_SA_A_REPLAY_WINDOW], &info->replay_window));
+	note(info, IPSECIF_SA_A_SEQ_OUT,
+	     nl_get_u64(sa[IPSECIF_SA_A_SEQ_OUT], &info->seq_out));
 	get_nests(sa, info);
 	return 0;
 }
@@ -863,6 +880,8 @@ static void print_head_text(const struct sa_info *info)
 	print_flags_text(info->flags);
 	if (info->present & BIT(IPSECIF_SA_A_REPLAY_WINDOW))
 		printf(" replay-window %u", info->replay_window);
+	if (info->present & BIT(IPSECIF_SA_A_SEQ_OUT))
+		printf(" seq-out %llu", (unsigned long long)info->seq_out);
 	putchar('\n');
 }
 
@@ -980,6 +999,8 @@ static void print_head_json(struct json_writer *jw,
 		print_flags_json(jw, info->flags);
 	if (info->present & BIT(IPSECIF_SA_A_REPLAY_WINDOW))
 		json_uint(jw, "replay_window", info->replay_window);
+	if (info->present & BIT(IPSECIF_SA_A_SEQ_OUT))
+		json_uint(jw, "seq_out", info->seq_out);
 }
 
 static void print_sa_json(struct json_writer *jw, const struct sa_info *info)

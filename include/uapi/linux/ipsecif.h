@@ -94,6 +94,12 @@
  *                                 0 disables anti-replay.
  *    IPSECIF_SA_A_ENCAP:          NLA_NESTED, enum ipsecif_encap_attr
  *                                 (UDP encapsulation, RFC 3948).
+ *    IPSECIF_SA_A_SEQ_OUT:        NLA_U64, the last sequence number already
+ *                                 sent (default 0: the first packet carries
+ *                                 1), to carry an SA over from elsewhere.
+ *                                 Without ESN at most 2^32 - 1; an SA that
+ *                                 has sent 2^32 - 1 stops (RFC 4303 3.3.3).
+ *                                 Reported by SA_GET.
  *    IPSECIF_SA_A_LIFETIME_SOFT,
  *    IPSECIF_SA_A_LIFETIME_HARD:  NLA_NESTED, enum ipsecif_lifetime_attr;
  *                                 absent or 0 means no limit.
@@ -265,6 +271,8 @@ enum ipsecif_sa_attr {
 	IPSECIF_SA_A_LIFETIME_SOFT,
 	IPSECIF_SA_A_LIFETIME_HARD,
 	IPSECIF_SA_A_STATS,
+	IPSECIF_SA_A_SEQ_OUT,
+	IPSECIF_SA_A_PAD,
 	__IPSECIF_SA_A_MAX
 };
 #define IPSECIF_SA_A_MAX (__IPSECIF_SA_A_MAX - 1)
