@@ -126,15 +126,6 @@ static bool ipsecif_addr_is_unicast(sa_family_t family,
 	       !ipv6_addr_is_multicast(&addr->v6);
 }
 
-static bool ipsecif_addr_equal(sa_family_t family,
-			       const union ipsecif_addr *a,
-			       const union ipsecif_addr *b)
-{
-	if (family == AF_INET)
-		return a->v4.s_addr == b->v4.s_addr;
-	return ipv6_addr_equal(&a->v6, &b->v6);
-}
-
 /* Reads local/remote from @data into @cfg. Both must come together and be of
  * one family; absent ones leave @cfg as it was.
  */

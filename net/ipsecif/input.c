@@ -22,14 +22,6 @@
 
 #define IPSECIF_XFRM_PRIORITY 200
 
-static bool ipsecif_addr_eq(sa_family_t family, const union ipsecif_addr *a,
-			    const union ipsecif_addr *b)
-{
-	if (family == AF_INET)
-		return a->v4.s_addr == b->v4.s_addr;
-	return ipv6_addr_equal(&a->v6, &b->v6);
-}
-
 /* A tunnel-mode SA receives only from its peer (src) at its local end (dst);
  * an ipip-model SA from the link's remote at its local.
  */
@@ -61,8 +53,8 @@ static bool ipsecif_outer_matches(struct sk_buff *skb, struct ipsecif_sa *sa,
 		osrc.v6 = ipv6_hdr(skb)->saddr;
 		odst.v6 = ipv6_hdr(skb)->daddr;
 	}
-	return ipsecif_addr_eq(family, &osrc, src) &&
-	       ipsecif_addr_eq(family, &odst, dst);
+	return ipsecif_addr_equal(family, &osrc, src) &&
+	       ipsecif_addr_equal(family, &odst, dst);
 }
 
 static void ipsecif_rx_drop(struct ipsecif_sa *sa, struct sk_buff *skb,

@@ -19,6 +19,7 @@
 #include <linux/refcount.h>
 #include <linux/u64_stats_sync.h>
 #include <net/gro_cells.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/ipsecif.h>
 
@@ -28,6 +29,15 @@ union ipsecif_addr {
 	struct in_addr v4;
 	struct in6_addr v6;
 };
+
+static inline bool ipsecif_addr_equal(sa_family_t family,
+				      const union ipsecif_addr *a,
+				      const union ipsecif_addr *b)
+{
+	if (family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return ipv6_addr_equal(&a->v6, &b->v6);
+}
 
 /* Interface options set over rtnetlink; written under RTNL. */
 struct ipsecif_link_config {

@@ -28,11 +28,8 @@ static u32 ipsecif_peer_key(sa_family_t family, const union ipsecif_addr *a)
 static bool ipsecif_peer_equal(const struct ipsecif_protect *p,
 			       sa_family_t family, const union ipsecif_addr *a)
 {
-	if (p->peer_family != family)
-		return false;
-	if (family == AF_INET)
-		return p->peer.v4.s_addr == a->v4.s_addr;
-	return ipv6_addr_equal(&p->peer.v6, &a->v6);
+	return p->peer_family == family &&
+	       ipsecif_addr_equal(family, &p->peer, a);
 }
 
 static struct ipsecif_protect *

@@ -165,12 +165,6 @@ static struct ipsecif_alg *ipsecif_alg_parse(struct nlattr *nest,
 	return alg;
 }
 
-static void ipsecif_alg_free(struct ipsecif_alg *alg)
-{
-	if (alg)
-		kfree_sensitive(alg);
-}
-
 static int ipsecif_sa_init_aead(struct ipsecif_sa *sa,
 				const struct ipsecif_alg_desc *desc)
 {
@@ -352,9 +346,9 @@ static void ipsecif_sa_free_rcu(struct rcu_head *head)
 
 	if (!IS_ERR_OR_NULL(sa->aead))
 		crypto_free_aead(sa->aead);
-	ipsecif_alg_free(sa->aead_alg);
-	ipsecif_alg_free(sa->enc_alg);
-	ipsecif_alg_free(sa->auth_alg);
+	kfree_sensitive(sa->aead_alg);
+	kfree_sensitive(sa->enc_alg);
+	kfree_sensitive(sa->auth_alg);
 	kfree(sa->replay);
 	free_percpu(sa->stats);
 	kfree(sa);
