@@ -17,7 +17,12 @@
 struct ipsecif_crypto_ctx {
 	struct sk_buff *skb;
 	struct ipsecif_sa *sa;		/* holds a reference */
+	ipsecif_crypto_done_t done;	/* called when the AEAD is done */
 	u64 seq;
+	/* policy mode: bytes of IP header (and IPv6 extension headers) kept
+	 * in front of ESP in transport mode; 0 in tunnel mode
+	 */
+	unsigned int hdr_len;
 	/* transmit only */
 	struct net_device *dev;		/* holds a reference */
 	struct dst_entry *dst;		/* outer route, holds a reference */

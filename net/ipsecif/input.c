@@ -57,8 +57,8 @@ static bool ipsecif_outer_matches(struct sk_buff *skb, struct ipsecif_sa *sa,
 	       ipsecif_addr_equal(family, &odst, dst);
 }
 
-static void ipsecif_rx_drop(struct ipsecif_sa *sa, struct sk_buff *skb,
-			    enum ipsecif_drop_reason why)
+void ipsecif_rx_drop(struct ipsecif_sa *sa, struct sk_buff *skb,
+		     enum ipsecif_drop_reason why)
 {
 	ipsecif_sa_drop(sa, why);
 	kfree_skb(skb);
@@ -86,17 +86,19 @@ static int ipsecif_check_trailer(struct sk_buff *skb, struct ipsecif_sa *sa,
 	for (i = 0; i < *pad_len; i++)
 		if (pad[i] != i + 1)
 			return -IPSECIF_DROP_TRAILER;
-	if (trailer[1] != IPPROTO_IPIP && trailer[1] != IPPROTO_IPV6)
-		return -IPSECIF_DROP_NEXTHDR;
 	return trailer[1];
 }
 
-/* Leaves the inner packet alone in @skb, checked to be well-formed. */
-static int ipsecif_strip(struct sk_buff *skb, struct ipsecif_sa *sa,
+/* Tunnel mode: leaves the inner packet alone in @skb, checked to be
+ * well-formed. Returns 0 or a drop reason as a negative number.
+ */
+int ipsecif_strip_tunnel(struct sk_buff *skb, struct ipsecif_sa *sa,
 			 int next_hdr, unsigned int pad_len)
 {
 	unsigned int len;
 
+	if (next_hdr != IPPROTO_IPIP && next_hdr != IPPROTO_IPV6)
+		return -IPSECIF_DROP_NEXTHDR;
 	if (pskb_trim(skb, skb->len - sa->icv_len - 2 - pad_len))
 		return -IPSECIF_DROP_RUNT;
 	__skb_pull(skb, sizeof(struct ip_esp_hdr) + sa->iv_len);
@@ -162,7 +164,36 @@ static void ipsecif_deliver(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
 	gro_cells_receive(&ipsecif->gro_cells, skb);
 }
 
-/* Decryption is done (or failed): check, strip, deliver, release. */
+/* Decryption is done (or failed): checks the result, moves the replay
+ * window and reads the trailer. Returns the next header, or a negative
+ * number once the packet is dropped and counted.
+ */
+int ipsecif_input_verify(struct ipsecif_crypto_ctx *ctx, int err,
+			 unsigned int *pad_len)
+{
+	struct ipsecif_sa *sa = ctx->sa;
+	struct sk_buff *skb = ctx->skb;
+	int next_hdr;
+
+	if (err) {
+		ipsecif_rx_drop(sa, skb, err == -EBADMSG ?
+				IPSECIF_DROP_INTEGRITY : IPSECIF_DROP_CRYPTO);
+		return -1;
+	}
+	/* Only now, with the ICV verified, may the window move. */
+	if (ipsecif_replay_accept(sa, ctx->seq)) {
+		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_REPLAY);
+		return -1;
+	}
+	next_hdr = ipsecif_check_trailer(skb, sa, pad_len);
+	if (next_hdr < 0) {
+		ipsecif_rx_drop(sa, skb, -next_hdr);
+		return -1;
+	}
+	return next_hdr;
+}
+
+/* The end of receive for interfaces: strip, deliver, release. */
 static void ipsecif_input_finish(struct ipsecif_crypto_ctx *ctx, int err)
 {
 	struct ipsecif_sa *sa = ctx->sa;
@@ -172,21 +203,12 @@ static void ipsecif_input_finish(struct ipsecif_crypto_ctx *ctx, int err)
 	int next_hdr;
 
 	rcu_read_lock();
+	next_hdr = ipsecif_input_verify(ctx, err, &pad_len);
+	if (next_hdr < 0)
+		goto out;
+	err = ipsecif_strip_tunnel(skb, sa, next_hdr, pad_len);
 	if (err) {
-		ipsecif_rx_drop(sa, skb, err == -EBADMSG ?
-				IPSECIF_DROP_INTEGRITY : IPSECIF_DROP_CRYPTO);
-		goto out;
-	}
-	/* Only now, with the ICV verified, may the window move. */
-	if (ipsecif_replay_accept(sa, ctx->seq)) {
-		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_REPLAY);
-		goto out;
-	}
-	next_hdr = ipsecif_check_trailer(skb, sa, &pad_len);
-	if (next_hdr >= 0)
-		next_hdr = ipsecif_strip(skb, sa, next_hdr, pad_len) ?: next_hdr;
-	if (next_hdr < 0) {
-		ipsecif_rx_drop(sa, skb, -next_hdr);
+		ipsecif_rx_drop(sa, skb, -err);
 		goto out;
 	}
 	protect = rcu_dereference(sa->rx_protect);
@@ -204,7 +226,9 @@ out:
 
 static void ipsecif_input_done(struct crypto_async_request *base, int err)
 {
-	ipsecif_input_finish(base->data, err);
+	struct ipsecif_crypto_ctx *ctx = base->data;
+
+	ctx->done(ctx, err);
 }
 
 static int ipsecif_decrypt(struct ipsecif_crypto_ctx *ctx, int nfrags)
@@ -244,8 +268,12 @@ static bool ipsecif_length_ok(struct sk_buff *skb, struct ipsecif_sa *sa)
 	return elen >= 2 && !(elen & (max(block, 4U) - 1));
 }
 
-/* Takes the packet from here on; under rcu_read_lock(). */
-static void ipsecif_input_sa(struct sk_buff *skb, struct ipsecif_sa *sa)
+/* Checks, then decrypts the ESP packet at skb->data for @sa; @done gets
+ * the result and the context (holding a reference on the SA), and frees
+ * both. Takes the packet from here on; under rcu_read_lock().
+ */
+void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
+			   ipsecif_crypto_done_t done)
 {
 	struct ipsecif_crypto_ctx *ctx;
 	struct sk_buff *trailer;
@@ -284,10 +312,11 @@ static void ipsecif_input_sa(struct sk_buff *skb, struct ipsecif_sa *sa)
 	ctx->sa = sa;
 	ctx->seq = seq;
 	ctx->outer_tos = outer_tos;
+	ctx->done = done;
 	ipsecif_sa_hold(sa);
 	err = ipsecif_decrypt(ctx, nfrags);
 	if (err != -EINPROGRESS)
-		ipsecif_input_finish(ctx, err);
+		done(ctx, err);
 }
 
 /* The ESP handler of both families: 0 when the packet was ours (and is
@@ -311,7 +340,12 @@ static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family)
 		sa = ipsecif_sa_by_spi_rcu(net, spi);
 		if (!sa || !ipsecif_outer_matches(skb, sa, NULL, family))
 			goto not_ours;
-		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
+		/* An SA of inbound protect policies: policy mode. */
+		if (list_first_or_null_rcu(&sa->spd_in, struct ipsecif_policy,
+					   sa_list))
+			ipsecif_spd_esp_input(skb, sa, family);
+		else
+			ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
 		goto out;
 	}
 	protect = rcu_dereference(sa->rx_protect);
@@ -321,7 +355,7 @@ static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family)
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
 		goto out;
 	}
-	ipsecif_input_sa(skb, sa);
+	ipsecif_input_decrypt(skb, sa, ipsecif_input_finish);
 out:
 	rcu_read_unlock();
 	return 0;

@@ -3,9 +3,10 @@
  * Private declarations shared by the files of the ipsecif module, grouped by
  * the file that owns them.
  *
- * Locking: all configuration (links, SAs, protections) is serialised by
- * RTNL. The datapath reads SAs and protections under RCU and takes a
- * reference on an SA for as long as an asynchronous crypto request uses it.
+ * Locking: all configuration (links, SAs, protections, SPDs, policies) is
+ * serialised by RTNL. The datapath reads SAs, protections, SPDs and
+ * policies under RCU and takes a reference on an SA for as long as an
+ * asynchronous crypto request uses it.
  */
 
 #ifndef _NET_IPSECIF_H
@@ -123,8 +124,13 @@ struct ipsecif_sa {
 	struct ipsecif_replay *replay;
 	u64 lost;			/* under replay_lock */
 
-	/* Under RTNL: the protection using this SA, if any. */
+	/* Under RTNL: the protection using this SA, if any, and how many
+	 * policies use it.
+	 */
 	struct ipsecif_protect *owner;
+	unsigned int policy_users;
+	/* Inbound protect policies with this SA, RCU (struct ipsecif_policy) */
+	struct list_head spd_in;
 	struct hlist_node id_node;	/* ipsecif_net.sa_by_id, RTNL */
 	struct hlist_node spi_node;	/* ipsecif_net.sa_by_spi, RCU */
 	struct hlist_node rx_node;	/* underlay ipsecif_net.rx_by_spi, RCU */
@@ -146,7 +152,83 @@ struct ipsecif_protect {
 	struct rcu_head rcu;
 };
 
+/* A 128-bit address in host order, for range comparisons: IPv4 in lo. */
+struct ipsecif_ukey {
+	u64 hi;
+	u64 lo;
+};
+
+/* What an SPD matches a packet on; local/remote as seen from the SPD's
+ * interface (outbound: source/destination; inbound: the reverse). For ICMP,
+ * lport is the type and rport the code. Compared and hashed as bytes: zero
+ * it before filling.
+ */
+struct ipsecif_flow_key {
+	struct ipsecif_ukey local;
+	struct ipsecif_ukey remote;
+	u16 lport;
+	u16 rport;
+	u8 family;
+	u8 proto;
+	u8 dir;			/* enum ipsecif_policy_dir */
+	u8 opaque;		/* no readable ports (fragment, truncated) */
+};
+
+enum ipsecif_spd_drop_reason {
+	IPSECIF_SPD_IN_NO_MATCH,
+	IPSECIF_SPD_OUT_NO_MATCH,
+	IPSECIF_SPD_IN_PLAINTEXT,
+	IPSECIF_SPD_IN_SELECTOR,
+	IPSECIF_SPD_OUT_ERROR,
+	IPSECIF_SPD_DROP_MAX
+};
+
+struct ipsecif_counters {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	struct u64_stats_sync syncp;
+};
+
+struct ipsecif_spd_stats {
+	u64_stats_t drops[IPSECIF_SPD_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct ipsecif_policy {
+	struct list_head list;		/* spd->policies[dir], RCU, match order */
+	struct list_head sa_list;	/* sa->spd_in (inbound protect), RCU */
+	struct ipsecif_spd *spd;
+	s32 priority;
+	u8 dir;
+	u8 action;
+	u8 proto;			/* 0: any */
+	u8 family;			/* of the address selectors; 0: any */
+	struct ipsecif_ukey local_start, local_end;
+	struct ipsecif_ukey remote_start, remote_end;
+	u16 lport_start, lport_end;
+	u16 rport_start, rport_end;
+	struct ipsecif_sa *sa;		/* protect only; holds a reference */
+	struct ipsecif_counters __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct ipsecif_flow_cache;
+
+struct ipsecif_spd {
+	u32 id;
+	struct net *net;
+	struct hlist_node node;		/* ipsecif_net.spds, RTNL */
+	struct list_head policies[2];	/* by enum ipsecif_policy_dir, RCU */
+	unsigned int n_policies;	/* RTNL */
+	unsigned int n_attached;	/* RTNL */
+	u32 gen;			/* flow cache generation; see spd.c */
+	struct ipsecif_flow_cache __percpu *cache;
+	struct ipsecif_spd_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
 #define IPSECIF_SA_HASH_BITS 10
+#define IPSECIF_SPD_HASH_BITS 6
 
 /* Per network namespace state. */
 struct ipsecif_net {
@@ -154,6 +236,10 @@ struct ipsecif_net {
 	DECLARE_HASHTABLE(sa_by_spi, IPSECIF_SA_HASH_BITS);	/* RCU */
 	/* RX SAs of protections whose interface's underlay is this netns */
 	DECLARE_HASHTABLE(rx_by_spi, IPSECIF_SA_HASH_BITS);	/* RCU */
+	DECLARE_HASHTABLE(spds, IPSECIF_SPD_HASH_BITS);		/* RTNL */
+	/* SPD attachments by interface (struct ipsecif_spd_attach), RCU */
+	DECLARE_HASHTABLE(spd_devs, IPSECIF_SPD_HASH_BITS);
+	unsigned int n_attached;	/* RTNL; hooks registered while > 0 */
 };
 
 /* device.c */
@@ -209,12 +295,67 @@ void ipsecif_update_carrier(struct ipsecif_dev *ipsecif);
 struct ipsecif_protect *ipsecif_protect_for_skb(struct ipsecif_dev *ipsecif,
 						struct sk_buff *skb);
 
+/* spd.c */
+int ipsecif_spd_init(void);
+void ipsecif_spd_exit(void);
+void ipsecif_spd_net_exit(struct net *net);
+struct ipsecif_spd *ipsecif_spd_by_id(struct net *net, u32 id);
+int ipsecif_spd_create(struct net *net, u32 id, struct netlink_ext_ack *extack);
+int ipsecif_spd_delete(struct net *net, u32 id, struct netlink_ext_ack *extack);
+int ipsecif_spd_attach(struct ipsecif_spd *spd, struct net_device *dev,
+		       struct netlink_ext_ack *extack);
+int ipsecif_spd_detach(struct net_device *dev, struct ipsecif_spd *spd,
+		       struct netlink_ext_ack *extack);
+int ipsecif_spd_for_each_dev(struct ipsecif_spd *spd,
+			     int (*fn)(struct net_device *dev, void *arg),
+			     void *arg);
+int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
+		       struct netlink_ext_ack *extack);
+int ipsecif_policy_del(struct ipsecif_spd *spd, struct nlattr **tb,
+		       struct netlink_ext_ack *extack);
+void ipsecif_spd_read_stats(struct ipsecif_spd *spd,
+			    u64 drops[IPSECIF_SPD_DROP_MAX]);
+void ipsecif_counters_read(struct ipsecif_counters __percpu *c, u64 *packets,
+			   u64 *bytes);
+void ipsecif_counters_add(struct ipsecif_counters __percpu *c,
+			  unsigned int bytes);
+struct ipsecif_spd *ipsecif_spd_of_dev_rcu(const struct net_device *dev);
+struct ipsecif_policy *ipsecif_spd_lookup(struct ipsecif_spd *spd,
+					  const struct ipsecif_flow_key *key);
+bool ipsecif_sa_policy_allows(struct ipsecif_sa *sa, struct ipsecif_spd *spd,
+			      const struct ipsecif_flow_key *key);
+void ipsecif_spd_drop(struct ipsecif_spd *spd,
+		      enum ipsecif_spd_drop_reason why);
+
+/* netfilter.c */
+int ipsecif_nf_register(struct net *net);
+void ipsecif_nf_unregister(struct net *net);
+void ipsecif_spd_esp_input(struct sk_buff *skb, struct ipsecif_sa *sa,
+			   sa_family_t family);
+
 /* output.c */
+struct ipsecif_crypto_ctx;
+typedef void (*ipsecif_crypto_done_t)(struct ipsecif_crypto_ctx *ctx, int err);
 netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev);
+struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa);
+int ipsecif_esp_seal(struct ipsecif_crypto_ctx *ctx, struct sk_buff *skb,
+		     unsigned int hdr_len, u8 nexthdr, unsigned int headroom,
+		     ipsecif_crypto_done_t done);
+void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx);
+struct dst_entry *ipsecif_route_outer(struct net *net,
+				      struct ipsecif_crypto_ctx *ctx, u32 mark);
 
 /* input.c */
 int ipsecif_input_init(void);
 void ipsecif_input_exit(void);
+void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
+			   ipsecif_crypto_done_t done);
+int ipsecif_input_verify(struct ipsecif_crypto_ctx *ctx, int err,
+			 unsigned int *pad_len);
+void ipsecif_rx_drop(struct ipsecif_sa *sa, struct sk_buff *skb,
+		     enum ipsecif_drop_reason why);
+int ipsecif_strip_tunnel(struct sk_buff *skb, struct ipsecif_sa *sa,
+			 int next_hdr, unsigned int pad_len);
 
 /* netlink.c */
 int ipsecif_genl_init(void);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module entry points: the per-netns state (SA tables), the interface kind,
- * the ESP receive handlers and the generic netlink family, set up in that
- * order and torn down in reverse.
+ * Module entry points: the per-netns state (SA and SPD tables), the
+ * interface kind, the ESP receive handlers, the SPD notifier and the generic
+ * netlink family, set up in that order and torn down in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,9 +21,12 @@ struct ipsecif_net *ipsecif_net(const struct net *net)
 	return net_generic(net, ipsecif_net_id);
 }
 
-/* The netns's SAs go; protections in other namespaces using them first. */
+/* The netns's SPDs go, then its SAs; protections in other namespaces
+ * using them first.
+ */
 static void __net_exit ipsecif_net_exit(struct net *net)
 {
+	ipsecif_spd_net_exit(net);
 	ipsecif_net_flush(net);
 }
 
@@ -49,13 +52,19 @@ static int __init ipsecif_init(void)
 	if (ret)
 		goto err_device;
 
-	ret = ipsecif_genl_init();
+	ret = ipsecif_spd_init();
 	if (ret)
 		goto err_input;
+
+	ret = ipsecif_genl_init();
+	if (ret)
+		goto err_spd;
 
 	pr_info("route-based IPsec interfaces loaded\n");
 	return 0;
 
+err_spd:
+	ipsecif_spd_exit();
 err_input:
 	ipsecif_input_exit();
 err_device:
@@ -71,6 +80,7 @@ err_pernet:
 static void __exit ipsecif_exit(void)
 {
 	ipsecif_genl_exit();
+	ipsecif_spd_exit();
 	ipsecif_input_exit();
 	ipsecif_device_exit();
 	unregister_pernet_device(&ipsecif_net_ops);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "ipsecif" generic netlink family: its policies (the specification of
- * include/uapi/linux/ipsecif.h in code), the SA and protection commands, and
- * the monitor multicast group. Every command runs under RTNL, which
+ * include/uapi/linux/ipsecif.h in code), the SA, protection, SPD and policy
+ * commands, and the monitor multicast group. Every command runs under RTNL, which
  * serialises all configuration.
  */
 
+#include <asm/unaligned.h>
 #include <crypto/algapi.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
@@ -65,11 +66,57 @@ const struct nla_policy ipsecif_protect_policy[IPSECIF_PROTECT_A_MAX + 1] = {
 	[IPSECIF_PROTECT_A_RX_SA]	= { .type = NLA_U32 },
 };
 
+static const struct nla_policy ipsecif_spd_policy[IPSECIF_SPD_A_MAX + 1] = {
+	[IPSECIF_SPD_A_ID]	= { .type = NLA_U32 },
+	[IPSECIF_SPD_A_POLICIES] = { .type = NLA_REJECT,
+		.reject_message = "ipsecif: the policy count is read-only" },
+	[IPSECIF_SPD_A_IFINDEX]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: attach interfaces with SPD_ATTACH" },
+	[IPSECIF_SPD_A_STATS]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: statistics are read-only" },
+};
+
+static int ipsecif_nl_validate_addr(const struct nlattr *attr,
+				    struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) == 4 || nla_len(attr) == 16)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "ipsecif: an address has 4 (IPv4) or 16 (IPv6) bytes");
+	return -EINVAL;
+}
+
+#define IPSECIF_ADDR_POLICY \
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ipsecif_nl_validate_addr, 16)
+
+static const struct nla_policy
+ipsecif_policy_policy[IPSECIF_POLICY_A_MAX + 1] = {
+	[IPSECIF_POLICY_A_PRIORITY]	= { .type = NLA_S32 },
+	[IPSECIF_POLICY_A_DIR]		= NLA_POLICY_MAX(NLA_U8,
+							 IPSECIF_POLICY_OUT),
+	[IPSECIF_POLICY_A_ACTION]	= NLA_POLICY_MAX(NLA_U8,
+							 IPSECIF_POLICY_RESOLVE),
+	[IPSECIF_POLICY_A_SA_ID]	= { .type = NLA_U32 },
+	[IPSECIF_POLICY_A_PROTO]	= { .type = NLA_U8 },
+	[IPSECIF_POLICY_A_LOCAL_START]	= IPSECIF_ADDR_POLICY,
+	[IPSECIF_POLICY_A_LOCAL_END]	= IPSECIF_ADDR_POLICY,
+	[IPSECIF_POLICY_A_REMOTE_START]	= IPSECIF_ADDR_POLICY,
+	[IPSECIF_POLICY_A_REMOTE_END]	= IPSECIF_ADDR_POLICY,
+	[IPSECIF_POLICY_A_LPORT_START]	= { .type = NLA_U16 },
+	[IPSECIF_POLICY_A_LPORT_END]	= { .type = NLA_U16 },
+	[IPSECIF_POLICY_A_RPORT_START]	= { .type = NLA_U16 },
+	[IPSECIF_POLICY_A_RPORT_END]	= { .type = NLA_U16 },
+	[IPSECIF_POLICY_A_STATS]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: statistics are read-only" },
+};
+
 static const struct nla_policy ipsecif_genl_policy[IPSECIF_A_MAX + 1] = {
 	[IPSECIF_A_IFINDEX]	= { .type = NLA_U32 },
 	[IPSECIF_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[IPSECIF_A_SA]		= NLA_POLICY_NESTED(ipsecif_sa_policy),
 	[IPSECIF_A_PROTECT]	= NLA_POLICY_NESTED(ipsecif_protect_policy),
+	[IPSECIF_A_SPD]		= NLA_POLICY_NESTED(ipsecif_spd_policy),
+	[IPSECIF_A_POLICY]	= NLA_POLICY_NESTED(ipsecif_policy_policy),
 };
 
 static struct genl_family ipsecif_genl_family;
@@ -476,6 +523,400 @@ static int ipsecif_nl_protect_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* SPDs */
+
+/* The SPD id of a request; ENOENT-free: the SPD need not exist. */
+static int ipsecif_nl_spd_id(struct nlattr **attrs, u32 *id,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[IPSECIF_SPD_A_MAX + 1];
+	int ret;
+
+	if (!attrs[IPSECIF_A_SPD]) {
+		NL_SET_ERR_MSG(extack, "ipsecif: the request names no SPD");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, IPSECIF_SPD_A_MAX, attrs[IPSECIF_A_SPD],
+			       ipsecif_spd_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[IPSECIF_SPD_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[IPSECIF_A_SPD],
+				    "ipsecif: the request names no SPD id");
+		return -EINVAL;
+	}
+	*id = nla_get_u32(tb[IPSECIF_SPD_A_ID]);
+	return 0;
+}
+
+/* The existing SPD a request names; under RTNL. */
+static struct ipsecif_spd *ipsecif_nl_spd(struct genl_info *info, int *err)
+{
+	struct ipsecif_spd *spd;
+	u32 id;
+
+	*err = ipsecif_nl_spd_id(info->attrs, &id, info->extack);
+	if (*err)
+		return NULL;
+	spd = ipsecif_spd_by_id(genl_info_net(info), id);
+	if (!spd) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[IPSECIF_A_SPD],
+				    "ipsecif: no SPD with this id");
+		*err = -ENOENT;
+	}
+	return spd;
+}
+
+static int ipsecif_nl_spd_new(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id;
+	int ret;
+
+	ret = ipsecif_nl_spd_id(info->attrs, &id, info->extack);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	ret = ipsecif_spd_create(genl_info_net(info), id, info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_spd_del(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id;
+	int ret;
+
+	ret = ipsecif_nl_spd_id(info->attrs, &id, info->extack);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	ret = ipsecif_spd_delete(genl_info_net(info), id, info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+/* The interface (of any type) a request names; under RTNL. */
+static struct net_device *ipsecif_nl_any_dev(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct net_device *dev = NULL;
+
+	if (info->attrs[IPSECIF_A_IFINDEX])
+		dev = __dev_get_by_index(net,
+					 nla_get_u32(info->attrs[IPSECIF_A_IFINDEX]));
+	else if (info->attrs[IPSECIF_A_IFNAME])
+		dev = __dev_get_by_name(net,
+					nla_data(info->attrs[IPSECIF_A_IFNAME]));
+	else
+		NL_SET_ERR_MSG(info->extack,
+			       "ipsecif: the request names no interface");
+	if (!dev && (info->attrs[IPSECIF_A_IFINDEX] ||
+		     info->attrs[IPSECIF_A_IFNAME]))
+		NL_SET_ERR_MSG(info->extack, "ipsecif: no such interface");
+	return dev;
+}
+
+static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev;
+	struct ipsecif_spd *spd;
+	int ret;
+
+	rtnl_lock();
+	spd = ipsecif_nl_spd(info, &ret);
+	if (spd) {
+		dev = ipsecif_nl_any_dev(info);
+		ret = dev ? ipsecif_spd_attach(spd, dev, info->extack) :
+			    -ENODEV;
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_spd_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ipsecif_spd *spd = NULL;
+	struct net_device *dev;
+	int ret = 0;
+
+	rtnl_lock();
+	if (info->attrs[IPSECIF_A_SPD])
+		spd = ipsecif_nl_spd(info, &ret);
+	if (!ret) {
+		dev = ipsecif_nl_any_dev(info);
+		ret = dev ? ipsecif_spd_detach(dev, spd, info->extack) :
+			    -ENODEV;
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_put_ifindex(struct net_device *dev, void *arg)
+{
+	return nla_put_u32(arg, IPSECIF_SPD_A_IFINDEX, dev->ifindex);
+}
+
+static const int ipsecif_spd_drop_attrs[IPSECIF_SPD_DROP_MAX] = {
+	[IPSECIF_SPD_IN_NO_MATCH]	= IPSECIF_SPD_STATS_A_IN_NO_MATCH,
+	[IPSECIF_SPD_OUT_NO_MATCH]	= IPSECIF_SPD_STATS_A_OUT_NO_MATCH,
+	[IPSECIF_SPD_IN_PLAINTEXT]	= IPSECIF_SPD_STATS_A_IN_PLAINTEXT,
+	[IPSECIF_SPD_IN_SELECTOR]	= IPSECIF_SPD_STATS_A_IN_SELECTOR,
+	[IPSECIF_SPD_OUT_ERROR]		= IPSECIF_SPD_STATS_A_OUT_ERROR,
+};
+
+static int ipsecif_nl_fill_spd(struct sk_buff *skb, struct ipsecif_spd *spd,
+			       u32 portid, u32 seq, int flags)
+{
+	u64 drops[IPSECIF_SPD_DROP_MAX];
+	struct nlattr *nest, *stats;
+	void *hdr;
+	int i;
+
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, flags,
+			  IPSECIF_CMD_SPD_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, IPSECIF_A_SPD);
+	if (!nest ||
+	    nla_put_u32(skb, IPSECIF_SPD_A_ID, spd->id) ||
+	    nla_put_u32(skb, IPSECIF_SPD_A_POLICIES, spd->n_policies) ||
+	    ipsecif_spd_for_each_dev(spd, ipsecif_nl_put_ifindex, skb))
+		goto cancel;
+	ipsecif_spd_read_stats(spd, drops);
+	stats = nla_nest_start(skb, IPSECIF_SPD_A_STATS);
+	if (!stats)
+		goto cancel;
+	for (i = 0; i < IPSECIF_SPD_DROP_MAX; i++)
+		if (nla_put_u64_64bit(skb, ipsecif_spd_drop_attrs[i], drops[i],
+				      IPSECIF_SPD_STATS_A_PAD))
+			goto cancel;
+	nla_nest_end(skb, stats);
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int ipsecif_nl_spd_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ipsecif_spd *spd;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	spd = ipsecif_nl_spd(info, &ret);
+	if (spd)
+		ret = ipsecif_nl_fill_spd(msg, spd, info->snd_portid,
+					  info->snd_seq, 0);
+	rtnl_unlock();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Dump cursor as for SAs: cb->args[0] the bucket, cb->args[1] the SPDs of
+ * it already sent.
+ */
+static int ipsecif_nl_spd_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ipsecif_net *in = ipsecif_net(sock_net(skb->sk));
+	long bkt = cb->args[0], idx;
+	struct ipsecif_spd *spd;
+
+	rtnl_lock();
+	for (; bkt < HASH_SIZE(in->spds); bkt++, cb->args[1] = 0) {
+		idx = 0;
+		hlist_for_each_entry(spd, &in->spds[bkt], node) {
+			if (idx++ < cb->args[1])
+				continue;
+			if (ipsecif_nl_fill_spd(skb, spd,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, NLM_F_MULTI))
+				goto out;
+			cb->args[1] = idx;
+		}
+	}
+out:
+	rtnl_unlock();
+	cb->args[0] = bkt;
+	return skb->len;
+}
+
+/* Policies */
+
+static int ipsecif_nl_policy_change(struct genl_info *info, bool add)
+{
+	struct nlattr *tb[IPSECIF_POLICY_A_MAX + 1];
+	struct ipsecif_spd *spd;
+	int ret;
+
+	if (!info->attrs[IPSECIF_A_POLICY]) {
+		NL_SET_ERR_MSG(info->extack, "ipsecif: the request has no policy");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, IPSECIF_POLICY_A_MAX,
+			       info->attrs[IPSECIF_A_POLICY],
+			       ipsecif_policy_policy, info->extack);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	spd = ipsecif_nl_spd(info, &ret);
+	if (spd)
+		ret = add ? ipsecif_policy_add(spd, tb, info->extack) :
+			    ipsecif_policy_del(spd, tb, info->extack);
+	rtnl_unlock();
+	return ret;
+}
+
+static int ipsecif_nl_policy_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return ipsecif_nl_policy_change(info, true);
+}
+
+static int ipsecif_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return ipsecif_nl_policy_change(info, false);
+}
+
+static int ipsecif_nl_put_ukey(struct sk_buff *skb, int type, u8 family,
+			       const struct ipsecif_ukey *k)
+{
+	u8 b[16];
+
+	if (family == AF_INET) {
+		put_unaligned_be32(k->lo, b);
+		return nla_put(skb, type, 4, b);
+	}
+	put_unaligned_be64(k->hi, b);
+	put_unaligned_be64(k->lo, b + 8);
+	return nla_put(skb, type, 16, b);
+}
+
+static int ipsecif_nl_put_selectors(struct sk_buff *skb,
+				    const struct ipsecif_policy *p)
+{
+	if (nla_put_u8(skb, IPSECIF_POLICY_A_PROTO, p->proto) ||
+	    nla_put_u16(skb, IPSECIF_POLICY_A_LPORT_START, p->lport_start) ||
+	    nla_put_u16(skb, IPSECIF_POLICY_A_LPORT_END, p->lport_end) ||
+	    nla_put_u16(skb, IPSECIF_POLICY_A_RPORT_START, p->rport_start) ||
+	    nla_put_u16(skb, IPSECIF_POLICY_A_RPORT_END, p->rport_end))
+		return -EMSGSIZE;
+	if (!p->family)
+		return 0;
+	return ipsecif_nl_put_ukey(skb, IPSECIF_POLICY_A_LOCAL_START, p->family,
+				   &p->local_start) ?:
+	       ipsecif_nl_put_ukey(skb, IPSECIF_POLICY_A_LOCAL_END, p->family,
+				   &p->local_end) ?:
+	       ipsecif_nl_put_ukey(skb, IPSECIF_POLICY_A_REMOTE_START, p->family,
+				   &p->remote_start) ?:
+	       ipsecif_nl_put_ukey(skb, IPSECIF_POLICY_A_REMOTE_END, p->family,
+				   &p->remote_end);
+}
+
+static int ipsecif_nl_fill_policy(struct sk_buff *skb,
+				  const struct ipsecif_policy *p,
+				  u32 portid, u32 seq)
+{
+	struct nlattr *nest, *stats;
+	u64 packets, bytes;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, NLM_F_MULTI,
+			  IPSECIF_CMD_POLICY_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, IPSECIF_A_SPD);
+	if (!nest || nla_put_u32(skb, IPSECIF_SPD_A_ID, p->spd->id))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	nest = nla_nest_start(skb, IPSECIF_A_POLICY);
+	if (!nest ||
+	    nla_put_s32(skb, IPSECIF_POLICY_A_PRIORITY, p->priority) ||
+	    nla_put_u8(skb, IPSECIF_POLICY_A_DIR, p->dir) ||
+	    nla_put_u8(skb, IPSECIF_POLICY_A_ACTION, p->action) ||
+	    (p->sa && nla_put_u32(skb, IPSECIF_POLICY_A_SA_ID, p->sa->id)) ||
+	    ipsecif_nl_put_selectors(skb, p))
+		goto cancel;
+	ipsecif_counters_read(p->stats, &packets, &bytes);
+	stats = nla_nest_start(skb, IPSECIF_POLICY_A_STATS);
+	if (!stats ||
+	    nla_put_u64_64bit(skb, IPSECIF_STATS_A_PACKETS, packets,
+			      IPSECIF_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_STATS_A_BYTES, bytes,
+			      IPSECIF_STATS_A_PAD))
+		goto cancel;
+	nla_nest_end(skb, stats);
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* The SPD id is checked before the dump starts, so that a bad request gets
+ * a proper error; it is kept in cb->args[0].
+ */
+static int ipsecif_nl_policy_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	u32 id;
+	int ret;
+
+	ret = ipsecif_nl_spd_id(info->attrs, &id, cb->extack);
+	if (ret)
+		return ret;
+	cb->args[0] = id;
+	return 0;
+}
+
+/* Dump cursor: cb->args[1] the direction, cb->args[2] the policies of it
+ * already sent; inbound first, each in match order.
+ */
+static int ipsecif_nl_policy_dump(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct ipsecif_policy *p;
+	struct ipsecif_spd *spd;
+	long dir, idx;
+	int ret = 0;
+
+	rtnl_lock();
+	spd = ipsecif_spd_by_id(sock_net(skb->sk), cb->args[0]);
+	if (!spd) {
+		ret = -ENOENT;
+		goto out;
+	}
+	for (dir = cb->args[1]; dir < ARRAY_SIZE(spd->policies);
+	     dir++, cb->args[2] = 0) {
+		idx = 0;
+		list_for_each_entry(p, &spd->policies[dir], list) {
+			if (idx++ < cb->args[2])
+				continue;
+			if (ipsecif_nl_fill_policy(skb, p,
+						   NETLINK_CB(cb->skb).portid,
+						   cb->nlh->nlmsg_seq))
+				goto full;
+			cb->args[2] = idx;
+		}
+	}
+full:
+	cb->args[1] = dir;
+	ret = skb->len;
+out:
+	rtnl_unlock();
+	return ret;
+}
+
 static const struct genl_ops ipsecif_genl_ops[] = {
 	{
 		.cmd	= IPSECIF_CMD_SA_NEW,
@@ -504,6 +945,38 @@ static const struct genl_ops ipsecif_genl_ops[] = {
 	}, {
 		.cmd	= IPSECIF_CMD_PROTECT_GET,
 		.dumpit	= ipsecif_nl_protect_dump,
+	}, {
+		.cmd	= IPSECIF_CMD_SPD_NEW,
+		.doit	= ipsecif_nl_spd_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_SPD_DEL,
+		.doit	= ipsecif_nl_spd_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_SPD_GET,
+		.doit	= ipsecif_nl_spd_get,
+		.dumpit	= ipsecif_nl_spd_dump,
+	}, {
+		.cmd	= IPSECIF_CMD_SPD_ATTACH,
+		.doit	= ipsecif_nl_spd_attach,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_SPD_DETACH,
+		.doit	= ipsecif_nl_spd_detach,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_POLICY_NEW,
+		.doit	= ipsecif_nl_policy_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_POLICY_DEL,
+		.doit	= ipsecif_nl_policy_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd	= IPSECIF_CMD_POLICY_GET,
+		.start	= ipsecif_nl_policy_dump_start,
+		.dumpit	= ipsecif_nl_policy_dump,
 	},
 };
 

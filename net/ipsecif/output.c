@@ -5,6 +5,10 @@
  * trailer, ESP header, an IV from the transform's generator, encryption in
  * place (synchronously or not), then the outer IPv4/IPv6 header, routed and
  * sent in the interface's underlay netns.
+ *
+ * The ESP encapsulation itself (ipsecif_esp_ctx_new, ipsecif_esp_seal) is
+ * shared with policy mode (netfilter.c), which also uses it in transport
+ * mode: ESP inserted behind the IP header.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,14 +45,13 @@ static void ipsecif_outer_endpoints(struct ipsecif_dev *ipsecif,
 }
 
 static struct dst_entry *ipsecif_route4(struct net *net,
-					struct ipsecif_dev *ipsecif,
-					struct ipsecif_crypto_ctx *ctx)
+					struct ipsecif_crypto_ctx *ctx, u32 mark)
 {
 	struct flowi4 fl4 = {
 		.daddr = ctx->daddr.v4.s_addr,
 		.saddr = ctx->saddr.v4.s_addr,
 		.flowi4_proto = IPPROTO_ESP,
-		.flowi4_mark = ipsecif->config.fwmark,
+		.flowi4_mark = mark,
 		.flowi4_tos = RT_TOS(ctx->tos),
 	};
 	struct rtable *rt;
@@ -60,14 +63,13 @@ static struct dst_entry *ipsecif_route4(struct net *net,
 }
 
 static struct dst_entry *ipsecif_route6(struct net *net,
-					struct ipsecif_dev *ipsecif,
-					struct ipsecif_crypto_ctx *ctx)
+					struct ipsecif_crypto_ctx *ctx, u32 mark)
 {
 	struct flowi6 fl6 = {
 		.daddr = ctx->daddr.v6,
 		.saddr = ctx->saddr.v6,
 		.flowi6_proto = IPPROTO_ESP,
-		.flowi6_mark = ipsecif->config.fwmark,
+		.flowi6_mark = mark,
 	};
 	struct dst_entry *dst;
 
@@ -77,6 +79,15 @@ static struct dst_entry *ipsecif_route6(struct net *net,
 		return NULL;
 	}
 	return dst;
+}
+
+/* The route of an outer packet from ctx->saddr to ctx->daddr in @net. */
+struct dst_entry *ipsecif_route_outer(struct net *net,
+				      struct ipsecif_crypto_ctx *ctx, u32 mark)
+{
+	if (ctx->family == AF_INET)
+		return ipsecif_route4(net, ctx, mark);
+	return ipsecif_route6(net, ctx, mark);
 }
 
 /* Routes the outer packet in the underlay; refuses a route back into the
@@ -91,10 +102,7 @@ static int ipsecif_route(struct ipsecif_dev *ipsecif,
 	if (!net)
 		return -ENETUNREACH;
 	ctx->xnet = !net_eq(net, dev_net(ipsecif->dev));
-	if (ctx->family == AF_INET)
-		dst = ipsecif_route4(net, ipsecif, ctx);
-	else
-		dst = ipsecif_route6(net, ipsecif, ctx);
+	dst = ipsecif_route_outer(net, ctx, ipsecif->config.fwmark);
 	if (!dst)
 		return -EHOSTUNREACH;
 	if (dst->dev == ipsecif->dev) {
@@ -166,16 +174,17 @@ static void ipsecif_output_finish(struct ipsecif_crypto_ctx *ctx, int err)
 	kfree(ctx);
 }
 
-static void ipsecif_output_done(struct crypto_async_request *base, int err)
+static void ipsecif_esp_done(struct crypto_async_request *base, int err)
 {
-	ipsecif_output_finish(base->data, err);
+	struct ipsecif_crypto_ctx *ctx = base->data;
+
+	ctx->done(ctx, err);
 }
 
 /* Inner DSCP/ECN for the outer header (ECN per RFC 6040 normal mode) and
  * the inner DF bit.
  */
-static void ipsecif_inner_fields(struct sk_buff *skb,
-				 struct ipsecif_crypto_ctx *ctx)
+void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx)
 {
 	u8 inner;
 
@@ -189,27 +198,27 @@ static void ipsecif_inner_fields(struct sk_buff *skb,
 	ctx->tos = INET_ECN_encapsulate(inner & ~INET_ECN_MASK, inner);
 }
 
-/* Appends padding, pad length and next header, and leaves room for the
- * ICV. Returns the number of scatterlist entries the data needs.
+/* Appends padding, pad length and next header to the @plen bytes of
+ * payload at the end of @skb, and leaves room for the ICV. Returns the
+ * number of scatterlist entries the data needs.
  */
 static int ipsecif_add_trailer(struct sk_buff *skb, struct ipsecif_sa *sa,
-			       unsigned int clen)
+			       unsigned int plen, unsigned int clen, u8 nexthdr)
 {
-	unsigned int pad_len = clen - skb->len - 2;
+	unsigned int pad_len = clen - plen - 2;
 	struct sk_buff *trailer;
 	int nfrags, i;
 	u8 *tail;
 
-	nfrags = skb_cow_data(skb, clen - skb->len + sa->icv_len, &trailer);
+	nfrags = skb_cow_data(skb, clen - plen + sa->icv_len, &trailer);
 	if (nfrags < 0)
 		return nfrags;
 	tail = skb_tail_pointer(trailer);
 	for (i = 0; i < pad_len; i++)
 		tail[i] = i + 1;
 	tail[pad_len] = pad_len;
-	tail[pad_len + 1] = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP :
-							       IPPROTO_IPV6;
-	pskb_put(skb, trailer, clen - skb->len + sa->icv_len);
+	tail[pad_len + 1] = nexthdr;
+	pskb_put(skb, trailer, clen - plen + sa->icv_len);
 	return nfrags;
 }
 
@@ -226,7 +235,7 @@ static void ipsecif_set_iv(u8 *iv, unsigned int iv_len, u64 seq)
 }
 
 static int ipsecif_encrypt(struct ipsecif_crypto_ctx *ctx, int nfrags,
-			   unsigned int clen)
+			   unsigned int esp_off, unsigned int clen)
 {
 	struct ipsecif_sa *sa = ctx->sa;
 	struct crypto_aead *aead = sa->aead;
@@ -241,13 +250,13 @@ static int ipsecif_encrypt(struct ipsecif_crypto_ctx *ctx, int nfrags,
 
 	sg_init_table(sg, nfrags + 1);
 	sg_set_buf(sg, ctx->aad, aad_len);
-	err = skb_to_sgvec(ctx->skb, sg + 1, sizeof(struct ip_esp_hdr),
+	err = skb_to_sgvec(ctx->skb, sg + 1, esp_off + sizeof(struct ip_esp_hdr),
 			   sa->iv_len + clen + sa->icv_len);
 	if (unlikely(err < 0))
 		return err;
 
 	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, 0, ipsecif_output_done, ctx);
+	aead_request_set_callback(req, 0, ipsecif_esp_done, ctx);
 	aead_request_set_crypt(req, sg, sg, sa->iv_len + clen, iv);
 	aead_request_set_ad(req, aad_len);
 	return crypto_aead_encrypt(req);
@@ -264,27 +273,88 @@ static int ipsecif_next_seq(struct ipsecif_sa *sa, u64 *seq)
 	return 0;
 }
 
-/* Encapsulates and sends one (non-GSO) inner packet. Consumes @skb. */
-static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
-			   struct sk_buff *skb)
+/* A crypto context for one packet of @sa, with its sequence number taken;
+ * NULL (counted) when the SA is exhausted or memory is short.
+ */
+struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa)
 {
-	struct ipsecif_crypto_ctx *ctx = NULL;
-	struct net_device *dev = ipsecif->dev;
-	struct crypto_aead *aead = sa->aead;
-	unsigned int clen, headroom;
-	struct ip_esp_hdr *esph;
-	int nfrags, err;
+	struct ipsecif_crypto_ctx *ctx;
 	u64 seq;
 
 	if (ipsecif_next_seq(sa, &seq)) {
 		ipsecif_sa_drop(sa, IPSECIF_DROP_SEQ_EXHAUSTED);
-		goto drop;
+		return NULL;
 	}
-	ctx = ipsecif_ctx_alloc(aead, MAX_SKB_FRAGS + 2);
+	ctx = ipsecif_ctx_alloc(sa->aead, MAX_SKB_FRAGS + 2);
+	if (!ctx) {
+		ipsecif_sa_drop(sa, IPSECIF_DROP_CRYPTO);
+		return NULL;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->sa = sa;
+	ctx->seq = seq;
+	return ctx;
+}
+
+/* Puts ESP around the payload of @skb, which follows @hdr_len bytes of
+ * header that stay in front (transport mode; 0 for tunnel mode), and
+ * starts encrypting it. @headroom is what the caller will push in front
+ * afterwards. On success the request owns @skb and @ctx, takes a reference
+ * on the SA, and calls @done (maybe before returning) with the data at the
+ * IP header in transport mode, at the ESP header in tunnel mode. On error
+ * nothing was started: the caller frees @ctx and @skb.
+ */
+int ipsecif_esp_seal(struct ipsecif_crypto_ctx *ctx, struct sk_buff *skb,
+		     unsigned int hdr_len, u8 nexthdr, unsigned int headroom,
+		     ipsecif_crypto_done_t done)
+{
+	struct ipsecif_sa *sa = ctx->sa;
+	unsigned int esp_len = sizeof(struct ip_esp_hdr) + sa->iv_len;
+	unsigned int plen = skb->len - hdr_len, clen;
+	struct ip_esp_hdr *esph;
+	int nfrags, err;
+
+	clen = ALIGN(plen + 2, sa->pad_align);
+	if (skb_cow_head(skb, headroom + esp_len))
+		return -ENOMEM;
+	nfrags = ipsecif_add_trailer(skb, sa, plen, clen, nexthdr);
+	if (nfrags < 0)
+		return nfrags;
+	if (nfrags > MAX_SKB_FRAGS + 1)
+		return -EMSGSIZE;
+
+	skb_push(skb, esp_len);
+	if (hdr_len) {
+		memmove(skb->data, skb->data + esp_len, hdr_len);
+		skb_reset_network_header(skb);
+		skb_set_transport_header(skb, hdr_len);
+	}
+	esph = (struct ip_esp_hdr *)(skb->data + hdr_len);
+	esph->spi = sa->spi;
+	esph->seq_no = htonl(lower_32_bits(ctx->seq));
+
+	ctx->skb = skb;
+	ctx->hdr_len = hdr_len;
+	ctx->done = done;
+	ipsecif_sa_hold(sa);
+	err = ipsecif_encrypt(ctx, nfrags, hdr_len, clen);
+	if (err != -EINPROGRESS)
+		done(ctx, err);
+	return 0;
+}
+
+/* Encapsulates and sends one (non-GSO) inner packet. Consumes @skb. */
+static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
+			   struct sk_buff *skb)
+{
+	struct net_device *dev = ipsecif->dev;
+	struct ipsecif_crypto_ctx *ctx;
+	unsigned int headroom;
+	u8 nexthdr;
+
+	ctx = ipsecif_esp_ctx_new(sa);
 	if (!ctx)
 		goto drop;
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->seq = seq;
 	ctx->inner_len = skb->len;
 	ipsecif_inner_fields(skb, ctx);
 	ipsecif_outer_endpoints(ipsecif, sa, ctx);
@@ -293,28 +363,14 @@ static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
 		goto drop;
 	}
 
-	clen = ALIGN(skb->len + 2, sa->pad_align);
-	headroom = LL_RESERVED_SPACE(ctx->dst->dev) + sizeof(struct ipv6hdr) +
-		   sizeof(*esph) + sa->iv_len;
-	if (skb_cow_head(skb, headroom))
-		goto drop;
-	nfrags = ipsecif_add_trailer(skb, sa, clen);
-	if (nfrags < 0 || nfrags > MAX_SKB_FRAGS + 1)
-		goto drop;
-
-	esph = skb_push(skb, sizeof(*esph) + sa->iv_len);
-	esph->spi = sa->spi;
-	esph->seq_no = htonl(lower_32_bits(seq));
-
-	ctx->skb = skb;
-	ctx->sa = sa;
+	headroom = LL_RESERVED_SPACE(ctx->dst->dev) + sizeof(struct ipv6hdr);
+	nexthdr = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP : IPPROTO_IPV6;
 	ctx->dev = dev;
-	ipsecif_sa_hold(sa);
 	dev_hold(dev);
-	err = ipsecif_encrypt(ctx, nfrags, clen);
-	if (err != -EINPROGRESS)
-		ipsecif_output_finish(ctx, err);
-	return;
+	if (!ipsecif_esp_seal(ctx, skb, 0, nexthdr, headroom,
+			      ipsecif_output_finish))
+		return;
+	dev_put(dev);
 
 drop:
 	if (ctx)

@@ -254,6 +254,11 @@ static struct ipsecif_sa *ipsecif_protect_get_sa(struct net *net,
 				    "ipsecif: the SA is used by another protection");
 		return ERR_PTR(-EBUSY);
 	}
+	if (sa->policy_users) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "ipsecif: the SA is used by a policy");
+		return ERR_PTR(-EBUSY);
+	}
 	return sa;
 }
 

@@ -381,6 +381,7 @@ static struct ipsecif_sa *ipsecif_sa_alloc(u32 replay_window)
 		return NULL;
 	atomic_inc(&ipsecif_sa_live);
 	refcount_set(&sa->refcnt, 1);
+	INIT_LIST_HEAD(&sa->spd_in);
 	spin_lock_init(&sa->replay_lock);
 	sa->stats = netdev_alloc_pcpu_stats(struct ipsecif_sa_stats);
 	sa->replay = kzalloc(ipsecif_replay_size(replay_window), GFP_KERNEL);
@@ -540,6 +541,11 @@ int ipsecif_sa_delete(struct net *net, u32 id, struct netlink_ext_ack *extack)
 			       "ipsecif: the SA is used by a protection; remove it from there first");
 		return -EBUSY;
 	}
+	if (sa->policy_users) {
+		NL_SET_ERR_MSG(extack,
+			       "ipsecif: the SA is used by a policy; delete the policy first");
+		return -EBUSY;
+	}
 	ipsecif_sa_unlink(sa);
 	return 0;
 }
@@ -557,6 +563,11 @@ int ipsecif_sa_flush(struct net *net, struct netlink_ext_ack *extack)
 		if (sa->owner) {
 			NL_SET_ERR_MSG(extack,
 				       "ipsecif: an SA is used by a protection; nothing flushed");
+			return -EBUSY;
+		}
+		if (sa->policy_users) {
+			NL_SET_ERR_MSG(extack,
+				       "ipsecif: an SA is used by a policy; nothing flushed");
 			return -EBUSY;
 		}
 	}

@@ -72,7 +72,8 @@ if [ -n "$modroot" ]; then
 	cp "$modroot/$moddir"/modules.{order,builtin,builtin.modinfo} "$root/$moddir/"
 	wanted=(veth dummy esp4 esp6 xfrm_user xfrm_interface ip_vti ip6_vti
 		ipip ip6_tunnel wireguard af_packet nf_tables nft_nat nft_masq
-		nft_chain_nat nf_conntrack jitterentropy_rng drbg)
+		nft_chain_nat nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6
+		jitterentropy_rng drbg)
 	{
 		for mod in "${wanted[@]}"; do
 			modprobe -d "$modroot" -S "$kver" --show-depends "$mod"

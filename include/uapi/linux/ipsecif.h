@@ -150,14 +150,83 @@
  *    IPSECIF_A_IFNAME and IPSECIF_A_PROTECT (PEER/PEER6 for p2mp, TX_SA if
  *    set, one RX_SA per RX SA).
  *
- * IPSECIF_CMD_SPD_NEW, _DEL (admin), _GET (dump): IPSECIF_A_SPD (nested,
- *    enum ipsecif_spd_attr) with ID. IPSECIF_CMD_SPD_ATTACH, _DETACH (admin):
- *    IPSECIF_A_SPD/ID and an interface (IPSECIF_A_IFINDEX or _IFNAME) of any
- *    type; one SPD per interface; deleting an attached SPD fails with EBUSY.
+ * IPSECIF_CMD_SPD_NEW (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SPD (nested, enum ipsecif_spd_attr) with ID (NLA_U32, unique
+ *    per netns; EEXIST if taken). A new SPD has no policies and is attached
+ *    to no interface.
  *
- * IPSECIF_CMD_POLICY_NEW, _DEL (admin), _GET (dump of one SPD): IPSECIF_A_SPD
- *    and IPSECIF_A_POLICY (nested, enum ipsecif_policy_attr). Action
+ * IPSECIF_CMD_SPD_DEL (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SPD/ID. Deletes the SPD and its policies; fails with EBUSY
+ *    while it is attached to an interface, ENOENT if there is none.
+ *
+ * IPSECIF_CMD_SPD_GET (NLM_F_REQUEST [| NLM_F_DUMP])
+ *    With IPSECIF_A_SPD/ID: that SPD; with NLM_F_DUMP: every SPD of the
+ *    netns. Replies carry ID, POLICIES (NLA_U32, how many), one IFINDEX
+ *    (NLA_U32) per attached interface and STATS (nested, enum
+ *    ipsecif_spd_stats_attr, NLA_U64 drop counters).
+ *
+ * IPSECIF_CMD_SPD_ATTACH (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SPD/ID and an interface of any type (IPSECIF_A_IFINDEX or
+ *    IPSECIF_A_IFNAME) of the netns. An interface has at most one SPD:
+ *    attaching to one that has an SPD fails with EBUSY. The attachment ends
+ *    when the interface is unregistered or leaves the netns.
+ *
+ * IPSECIF_CMD_SPD_DETACH (NLM_F_REQUEST, admin)
+ *    The interface; IPSECIF_A_SPD/ID is optional and, if present, must be
+ *    the attached SPD. ENOENT if the interface has no SPD.
+ *
+ * IPSECIF_CMD_POLICY_NEW (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SPD/ID and IPSECIF_A_POLICY (nested, enum
+ *    ipsecif_policy_attr):
+ *
+ *    PRIORITY (NLA_S32), DIR, ACTION: required. Policies of one direction
+ *    are matched from the highest priority down; among equal priorities the
+ *    older policy is matched first.
+ *    SA_ID: required for, and only for, ACTION protect; the SA must exist
+ *    and must not be in a protection. One SA may serve several policies.
  *    IPSECIF_POLICY_RESOLVE is refused with EOPNOTSUPP.
+ *    Selectors, each absent meaning "any":
+ *    PROTO:                  IP protocol (NLA_U8); 0 is any.
+ *    LOCAL_START, LOCAL_END,
+ *    REMOTE_START, REMOTE_END: an inclusive address range, 4 or 16 bytes;
+ *                            END defaults to START. All addresses given must
+ *                            be of one family; the policy then matches only
+ *                            that family, else both.
+ *    LPORT_*, RPORT_*:       inclusive port ranges (NLA_U16), END defaulting
+ *                            to START, for PROTO tcp, udp or sctp. With PROTO
+ *                            icmp or ipv6-icmp, LPORT is the ICMP type and
+ *                            RPORT the code (as in Linux xfrm selectors).
+ *    "Local" is the source of an outbound packet and the destination of an
+ *    inbound one; "remote" the other end.
+ *    Refused (EINVAL): a range whose end is below its start, addresses of
+ *    mixed families, ports without such a PROTO. EEXIST: a policy with the
+ *    same direction, priority and selectors exists.
+ *
+ * IPSECIF_CMD_POLICY_DEL (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SPD/ID and IPSECIF_A_POLICY with the DIR, PRIORITY and
+ *    selectors of the policy (ACTION and SA_ID, if given, must match too).
+ *    ENOENT if no policy is identical.
+ *
+ * IPSECIF_CMD_POLICY_GET (NLM_F_DUMP)
+ *    IPSECIF_A_SPD/ID required: its policies, inbound then outbound, each in
+ *    match order, one per message carrying IPSECIF_A_SPD/ID and
+ *    IPSECIF_A_POLICY with every attribute set and STATS (nested, enum
+ *    ipsecif_stats_attr: PACKETS and BYTES the policy matched).
+ *
+ * Policy processing (RFC 4301 section 5), on each interface with an SPD:
+ *    Outbound (leaving the interface, forwarded or local): the first
+ *    matching outbound policy decides: bypass sends, discard drops, protect
+ *    encrypts with its SA (transport mode: ESP inserted after the IP header
+ *    and the IPv6 extension headers that precede fragmentation; tunnel
+ *    mode: a new outer header from the SA's src to its dst, routed again).
+ *    No match: dropped. ESP produced this way is not matched again.
+ *    Inbound (arriving on the interface, after reassembly): ESP whose SPI is
+ *    an SA of one of the SPD's inbound protect policies is accepted and
+ *    decrypted; the decrypted packet must match an inbound protect policy of
+ *    that SA in that SPD, else it is dropped (STATS IN_SELECTOR). Any other
+ *    packet, ESP included, meets the inbound policies: the first match
+ *    decides: bypass accepts, discard drops, protect drops (plaintext where
+ *    protection is required: IN_PLAINTEXT). No match: dropped.
  *
  * Multicast group IPSECIF_MCGRP_MONITOR
  *    Notifications: the *_NEW/_DEL/_SET commands above as they happen, and
@@ -337,9 +406,25 @@ enum ipsecif_protect_attr {
 enum ipsecif_spd_attr {
 	IPSECIF_SPD_A_UNSPEC,
 	IPSECIF_SPD_A_ID,	/* NLA_U32 */
+	IPSECIF_SPD_A_POLICIES,	/* NLA_U32, read-only */
+	IPSECIF_SPD_A_IFINDEX,	/* NLA_U32, repeated, read-only */
+	IPSECIF_SPD_A_STATS,	/* NLA_NESTED, enum ipsecif_spd_stats_attr */
 	__IPSECIF_SPD_A_MAX
 };
 #define IPSECIF_SPD_A_MAX (__IPSECIF_SPD_A_MAX - 1)
+
+/* Packets an SPD dropped other than by a discard policy's match. */
+enum ipsecif_spd_stats_attr {
+	IPSECIF_SPD_STATS_A_UNSPEC,
+	IPSECIF_SPD_STATS_A_PAD,
+	IPSECIF_SPD_STATS_A_IN_NO_MATCH,	/* inbound, no policy matched */
+	IPSECIF_SPD_STATS_A_OUT_NO_MATCH,	/* outbound, no policy matched */
+	IPSECIF_SPD_STATS_A_IN_PLAINTEXT,	/* plaintext met a protect policy */
+	IPSECIF_SPD_STATS_A_IN_SELECTOR,	/* decrypted, outside the selectors */
+	IPSECIF_SPD_STATS_A_OUT_ERROR,		/* protect failed (no route, memory) */
+	__IPSECIF_SPD_STATS_A_MAX
+};
+#define IPSECIF_SPD_STATS_A_MAX (__IPSECIF_SPD_STATS_A_MAX - 1)
 
 enum ipsecif_policy_dir {
 	IPSECIF_POLICY_IN,
