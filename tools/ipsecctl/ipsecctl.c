@@ -2,8 +2,9 @@
 /*
  * ipsecctl: configures ipsecif. This file owns the command line: global
  * options, batch mode, the dispatch to one file per object (link.c, sa.c,
- * protect.c), and the netlink sockets that all commands of one run share:
- * rtnetlink, and generic netlink with the id of the ipsecif family.
+ * protect.c, spd.c, policy.c), and the netlink sockets that all commands of
+ * one run share: rtnetlink, and generic netlink with the id of the ipsecif
+ * family.
  */
 
 #include <errno.h>
@@ -30,7 +31,7 @@ static void usage(FILE *out)
 	      "       ipsecctl [OPTIONS] -b[atch] FILE\n"
 	      "       ipsecctl -V[ersion]\n"
 	      "       ipsecctl help\n"
-	      "where  OBJECT := { link | sa | protect }\n"
+	      "where  OBJECT := { link | sa | protect | spd | policy }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
 }
 
@@ -78,20 +79,28 @@ int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return nl_talk(&genl, nlh, cb, data) ? EXIT_KERNEL : EXIT_SUCCESS;
 }
 
-static int cmd_help(int argc, char **argv)
-{
-	if (argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[0]);
-	usage(stdout);
-	return EXIT_SUCCESS;
-}
-
 static const struct command objects[] = {
 	{ "link", cmd_link },
 	{ "sa", cmd_sa },
 	{ "protect", cmd_protect },
-	{ "help", cmd_help },
+	{ "spd", cmd_spd },
+	{ "policy", cmd_policy },
 };
+
+/*
+ * Sends a get or dump request of the ipsecif family and shows each reply
+ * with @cb, which gets the JSON writer: one JSON array with -json.
+ */
+int ipsecif_show(struct nlmsghdr *nlh, mnl_cb_t cb)
+{
+	struct json_writer jw;
+	int ret;
+
+	show_list_open(&jw);
+	ret = ipsecif_talk(nlh, cb, &jw);
+	show_list_close(&jw);
+	return ret;
+}
 
 static int run_object(int argc, char **argv)
 {

@@ -27,6 +27,7 @@ extern struct ipsecctl_options ipsecctl_opts;
 int rtnl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 struct nlmsghdr *ipsecif_msg_start(char *buf, uint8_t cmd, uint16_t flags);
 int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+int ipsecif_show(struct nlmsghdr *nlh, mnl_cb_t cb);
 
 /* link.c */
 int cmd_link(int argc, char **argv);
@@ -36,5 +37,11 @@ int cmd_sa(int argc, char **argv);
 
 /* protect.c */
 int cmd_protect(int argc, char **argv);
+
+/* spd.c */
+int cmd_spd(int argc, char **argv);
+
+/* policy.c */
+int cmd_policy(int argc, char **argv);
 
 #endif /* IPSECCTL_H */

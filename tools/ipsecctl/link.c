@@ -536,22 +536,11 @@ static int link_show(int argc, char **argv)
 	return argc ? show_one(argv[0]) : show_all();
 }
 
-static int link_help(int argc, char **argv)
-{
-	int ret = check_no_more(link_usage, argc, argv, 0);
-
-	if (ret)
-		return ret;
-	link_usage(stdout);
-	return 0;
-}
-
 static const struct command link_commands[] = {
 	{ "add", link_add },
 	{ "set", link_set },
 	{ "del", link_del },
 	{ "show", link_show },
-	{ "help", link_help },
 };
 
 /* "ipsecctl link" alone lists the interfaces, as "ip link" does. */

@@ -90,6 +90,16 @@ struct nlattr *nl_nest_start(struct nlmsghdr *nlh, uint16_t type)
 	return mnl_attr_nest_start(nlh, type | NLA_F_NESTED);
 }
 
+/* A nest @nest of just the u32 @type, such as the id naming an object. */
+void nl_put_nested_u32(struct nlmsghdr *nlh, uint16_t nest, uint16_t type,
+		       uint32_t val)
+{
+	struct nlattr *start = nl_nest_start(nlh, nest);
+
+	mnl_attr_put_u32(nlh, type, val);
+	mnl_attr_nest_end(nlh, start);
+}
+
 /* Puts @addr as @type4 (4 bytes) or @type6 (16 bytes), network order. */
 void nl_put_addr(struct nlmsghdr *nlh, uint16_t type4, uint16_t type6,
 		 const struct ip_addr *addr)
@@ -158,6 +168,23 @@ bool nl_get_u64(const struct nlattr *attr, uint64_t *val)
 		return false;
 	*val = mnl_attr_get_u64(attr);
 	return true;
+}
+
+/* Reads the u64 attributes of @nest up to @max, skipping newer ones. */
+void nl_get_u64s(const struct nlattr *nest, unsigned int max,
+		 struct u64s *nums)
+{
+	const struct nlattr *attr;
+	unsigned int type;
+
+	nums->present = 0;
+	if (max > U64S_MAX)
+		max = U64S_MAX;
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		if (type <= max && nl_get_u64(attr, &nums->value[type]))
+			nums->present |= BIT(type);
+	}
 }
 
 /* Copies an attribute of exactly @len bytes, such as an address. */

@@ -31,6 +31,8 @@ int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 
 /* nl.c: attributes */
 struct nlattr *nl_nest_start(struct nlmsghdr *nlh, uint16_t type);
+void nl_put_nested_u32(struct nlmsghdr *nlh, uint16_t nest, uint16_t type,
+		       uint32_t val);
 void nl_put_addr(struct nlmsghdr *nlh, uint16_t type4, uint16_t type6,
 		 const struct ip_addr *addr);
 void nl_parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
@@ -41,6 +43,8 @@ bool nl_get_u8(const struct nlattr *attr, uint8_t *val);
 bool nl_get_u16(const struct nlattr *attr, uint16_t *val);
 bool nl_get_u32(const struct nlattr *attr, uint32_t *val);
 bool nl_get_u64(const struct nlattr *attr, uint64_t *val);
+void nl_get_u64s(const struct nlattr *nest, unsigned int max,
+		 struct u64s *nums);
 bool nl_get_bytes(const struct nlattr *attr, void *buf, size_t len);
 const char *nl_get_str(const struct nlattr *attr);
 bool nl_get_addr(const struct nlattr *v4, const struct nlattr *v6,

@@ -328,7 +328,6 @@ static int protect_show(int argc, char **argv)
 {
 	char buf[NL_MSG_SIZE];
 	struct protect_params p;
-	struct json_writer jw;
 	struct nlmsghdr *nlh;
 	int ret;
 
@@ -339,27 +338,13 @@ static int protect_show(int argc, char **argv)
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
 	if (p.ifname)
 		mnl_attr_put_strz(nlh, IPSECIF_A_IFNAME, p.ifname);
-	show_list_open(&jw);
-	ret = ipsecif_talk(nlh, show_cb, &jw);
-	show_list_close(&jw);
-	return ret;
-}
-
-static int protect_help(int argc, char **argv)
-{
-	int ret = check_no_more(protect_usage, argc, argv, 0);
-
-	if (ret)
-		return ret;
-	protect_usage(stdout);
-	return 0;
+	return ipsecif_show(nlh, show_cb);
 }
 
 static const struct command protect_commands[] = {
 	{ "set", protect_set },
 	{ "del", protect_del },
 	{ "show", protect_show },
-	{ "help", protect_help },
 };
 
 /* "ipsecctl protect" alone lists the protections. */

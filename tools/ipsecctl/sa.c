@@ -7,7 +7,6 @@
  */
 
 #include <arpa/inet.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +40,9 @@ struct sa_alg {
 	uint32_t icv_len;	/* bits */
 };
 
-/* The u64 attributes of a nest: lifetime limits, or counters. */
-struct sa_u64s {
-	unsigned int present;	/* BIT(attribute type) */
-	uint64_t value[IPSECIF_STATS_A_MAX + 1];
-};
-
-_Static_assert(IPSECIF_LIFETIME_A_MAX <= IPSECIF_STATS_A_MAX,
-	       "struct sa_u64s holds lifetime limits too");
+_Static_assert(IPSECIF_LIFETIME_A_MAX <= U64S_MAX &&
+	       IPSECIF_STATS_A_MAX <= U64S_MAX,
+	       "struct u64s holds lifetime limits and SA counters");
 
 /* What "sa add" asks for; only given parameters are sent. */
 struct sa_params {
@@ -66,8 +60,8 @@ struct sa_params {
 	uint64_t seq_out;
 	uint16_t sport;
 	uint16_t dport;
-	struct sa_u64s lifetimes[SA_LIFETIME_COUNT];
-	struct sa_u64s *lifetime;	/* that a LIMIT applies to, or NULL */
+	struct u64s lifetimes[SA_LIFETIME_COUNT];
+	struct u64s *lifetime;	/* that a LIMIT applies to, or NULL */
 };
 
 /* A keyword of "sa add", with the @nargs arguments after it. */
@@ -106,8 +100,8 @@ struct sa_info {
 	uint8_t encap_type;
 	uint16_t sport;
 	uint16_t dport;
-	struct sa_u64s lifetimes[SA_LIFETIME_COUNT];
-	struct sa_u64s stats;
+	struct u64s lifetimes[SA_LIFETIME_COUNT];
+	struct u64s stats;
 };
 
 static const char *const sa_mode_names[] = {
@@ -207,11 +201,7 @@ static const char *sa_mode_name(uint8_t mode)
 
 static int parse_id(const char *arg, uint32_t *id)
 {
-	const char *why = parse_u32(arg, id);
-
-	if (why)
-		return usage_error(sa_usage, "invalid ID \"%s\": %s", arg, why);
-	return 0;
+	return parse_u32_arg(sa_usage, "ID", arg, id);
 }
 
 static int invalid_value(const struct sa_keyword *kw, const char *arg,
@@ -569,7 +559,7 @@ static void put_encap(struct nlmsghdr *nlh, const struct sa_params *p)
 }
 
 static void put_lifetime(struct nlmsghdr *nlh, uint16_t type,
-			 const struct sa_u64s *limits)
+			 const struct u64s *limits)
 {
 	struct nlattr *nest = nl_nest_start(nlh, type);
 	size_t i;
@@ -621,10 +611,7 @@ static void put_sa(struct nlmsghdr *nlh, const struct sa_params *p)
 /* IPSECIF_A_SA with only the id, which names the SA. */
 static void put_sa_id(struct nlmsghdr *nlh, uint32_t id)
 {
-	struct nlattr *nest = nl_nest_start(nlh, IPSECIF_A_SA);
-
-	mnl_attr_put_u32(nlh, IPSECIF_SA_A_ID, id);
-	mnl_attr_nest_end(nlh, nest);
+	nl_put_nested_u32(nlh, IPSECIF_A_SA, IPSECIF_SA_A_ID, id);
 }
 
 static int sa_add(int argc, char **argv)
@@ -683,21 +670,6 @@ static int sa_flush(int argc, char **argv)
 	return ipsecif_talk(nlh, NULL, NULL);
 }
 
-/* Reads the u64 attributes of @nest up to @max, skipping newer ones. */
-static void get_u64s(const struct nlattr *nest, unsigned int max,
-		     struct sa_u64s *nums)
-{
-	const struct nlattr *attr;
-	unsigned int type;
-
-	nums->present = 0;
-	mnl_attr_for_each_nested(attr, nest) {
-		type = mnl_attr_get_type(attr);
-		if (type <= max && nl_get_u64(attr, &nums->value[type]))
-			nums->present |= BIT(type);
-	}
-}
-
 static void get_alg(const struct nlattr *nest, struct sa_alg_info *alg)
 {
 	const struct nlattr *tb[IPSECIF_ALG_A_MAX + 1];
@@ -748,12 +720,12 @@ static void get_nests(const struct nlattr **tb, struct sa_info *info)
 		if (!nest)
 			continue;
 		note(info, lifetime_attrs[i], true);
-		get_u64s(nest, IPSECIF_LIFETIME_A_MAX, &info->lifetimes[i]);
+		nl_get_u64s(nest, IPSECIF_LIFETIME_A_MAX, &info->lifetimes[i]);
 	}
 	if (tb[IPSECIF_SA_A_STATS]) {
 		note(info, IPSECIF_SA_A_STATS, true);
-		get_u64s(tb[IPSECIF_SA_A_STATS], IPSECIF_STATS_A_MAX,
-			 &info->stats);
+		nl_get_u64s(tb[IPSECIF_SA_A_STATS], IPSECIF_STATS_A_MAX,
+			    &info->stats);
 	}
 }
 
@@ -845,17 +817,6 @@ static void print_encap_text(const struct sa_info *info)
 	putchar('\n');
 }
 
-/* " NAME N" for each number of @nums that @names knows. */
-static void print_u64s_text(const char *const *names, size_t count,
-			    const struct sa_u64s *nums)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (names[i] && nums->present & BIT(i))
-			printf(" %s %" PRIu64, names[i], nums->value[i]);
-}
-
 static void print_flags_text(uint32_t flags)
 {
 	size_t i;
@@ -907,19 +868,6 @@ static void print_sa_text(const struct sa_info *info)
 				&info->stats);
 		putchar('\n');
 	}
-}
-
-static void print_u64s_json(struct json_writer *jw, const char *key,
-			    const char *const *names, size_t count,
-			    const struct sa_u64s *nums)
-{
-	size_t i;
-
-	json_object_open(jw, key);
-	for (i = 0; i < count; i++)
-		if (names[i] && nums->present & BIT(i))
-			json_uint(jw, names[i], nums->value[i]);
-	json_object_close(jw);
 }
 
 static void print_alg_json(struct json_writer *jw, const char *key,
@@ -1036,7 +984,6 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 static int sa_show(int argc, char **argv)
 {
 	char buf[NL_MSG_SIZE];
-	struct json_writer jw;
 	struct nlmsghdr *nlh;
 	uint32_t id;
 	int ret;
@@ -1050,20 +997,7 @@ static int sa_show(int argc, char **argv)
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_GET, argc ? 0 : NLM_F_DUMP);
 	if (argc)
 		put_sa_id(nlh, id);
-	show_list_open(&jw);
-	ret = ipsecif_talk(nlh, show_cb, &jw);
-	show_list_close(&jw);
-	return ret;
-}
-
-static int sa_help(int argc, char **argv)
-{
-	int ret = check_no_more(sa_usage, argc, argv, 0);
-
-	if (ret)
-		return ret;
-	sa_usage(stdout);
-	return 0;
+	return ipsecif_show(nlh, show_cb);
 }
 
 static const struct command sa_commands[] = {
@@ -1071,7 +1005,6 @@ static const struct command sa_commands[] = {
 	{ "del", sa_del },
 	{ "flush", sa_flush },
 	{ "show", sa_show },
-	{ "help", sa_help },
 };
 
 /* "ipsecctl sa" alone lists the SAs, as "ip xfrm state" does. */

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers shared by the objects: argument parsers (numbers, addresses),
- * tables of names, address formatting, the frame of show output, usage
- * errors, keyword dispatch and the splitting of batch lines into arguments.
+ * tables of names, formatting of addresses, interfaces and counters, the
+ * frame of show output, usage errors, keyword dispatch (with "help") and
+ * the splitting of batch lines into arguments.
  */
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <linux/if.h>
 
 #include "ipsecctl.h"
 #include "utils.h"
@@ -43,6 +44,16 @@ static const char *parse_uint(const char *arg, uint64_t max, uint64_t *val)
 	return NULL;
 }
 
+const char *parse_u8(const char *arg, uint8_t *val)
+{
+	uint64_t num;
+	const char *why = parse_uint(arg, UINT8_MAX, &num);
+
+	if (!why)
+		*val = num;
+	return why;
+}
+
 const char *parse_u16(const char *arg, uint16_t *val)
 {
 	uint64_t num;
@@ -68,6 +79,20 @@ const char *parse_u64(const char *arg, uint64_t *val)
 	return parse_uint(arg, UINT64_MAX, val);
 }
 
+/* As parse_uint(), after an optional '-': INT32_MIN to INT32_MAX. */
+const char *parse_s32(const char *arg, int32_t *val)
+{
+	bool negative = arg[0] == '-';
+	uint64_t num;
+	const char *why;
+
+	why = parse_uint(arg + negative,
+			 negative ? (uint64_t)INT32_MAX + 1 : INT32_MAX, &num);
+	if (!why)
+		*val = negative ? (int32_t)-(int64_t)num : (int32_t)num;
+	return why;
+}
+
 const char *parse_addr(const char *arg, struct ip_addr *addr)
 {
 	if (inet_pton(AF_INET, arg, &addr->v4) == 1)
@@ -88,6 +113,42 @@ size_t ip_addr_len(const struct ip_addr *addr)
 const char *format_addr(const struct ip_addr *addr, char *buf, size_t len)
 {
 	return inet_ntop(addr->family, addr->bytes, buf, len);
+}
+
+/*
+ * The name of the interface @ifindex, or "ifINDEX" (as ip(8) shows one it
+ * cannot name); @buf should have IF_NAMESIZE bytes.
+ */
+const char *format_ifindex(uint32_t ifindex, char *buf)
+{
+	if (!ifindex || !if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
+/* " NAME N" for each number of @nums that @names knows. */
+void print_u64s_text(const char *const *names, size_t count,
+		     const struct u64s *nums)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (names[i] && nums->present & BIT(i))
+			printf(" %s %" PRIu64, names[i], nums->value[i]);
+}
+
+/* An object @key of the numbers of @nums that @names knows. */
+void print_u64s_json(struct json_writer *jw, const char *key,
+		     const char *const *names, size_t count,
+		     const struct u64s *nums)
+{
+	size_t i;
+
+	json_object_open(jw, key);
+	for (i = 0; i < count; i++)
+		if (names[i] && nums->present & BIT(i))
+			json_uint(jw, names[i], nums->value[i]);
+	json_object_close(jw);
 }
 
 /* Returns the index of @name in @names, or -1. */
@@ -135,6 +196,18 @@ int usage_error(usage_fn usage, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Parses a 32-bit number, or fails with a usage error naming @what. */
+int parse_u32_arg(usage_fn usage, const char *what, const char *arg,
+		  uint32_t *val)
+{
+	const char *why = parse_u32(arg, val);
+
+	if (why)
+		return usage_error(usage, "invalid %s \"%s\": %s", what, arg,
+				   why);
+	return 0;
+}
+
 int check_ifname(usage_fn usage, const char *name)
 {
 	if (!*name || strlen(name) >= IFNAMSIZ)
@@ -153,12 +226,22 @@ int check_no_more(usage_fn usage, int argc, char **argv, int max)
 	return 0;
 }
 
-/* Runs the command named by argv[0] (argc > 0) with the arguments after it. */
+/*
+ * Runs the command named by argv[0] (argc > 0) with the arguments after it;
+ * "help" prints @usage.
+ */
 int run_command(const struct command *commands, size_t count,
 		const char *what, usage_fn usage, int argc, char **argv)
 {
 	size_t i;
+	int ret;
 
+	if (!strcmp(argv[0], "help")) {
+		ret = check_no_more(usage, argc - 1, argv + 1, 0);
+		if (!ret)
+			usage(stdout);
+		return ret;
+	}
 	for (i = 0; i < count; i++)
 		if (!strcmp(argv[0], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -23,6 +23,17 @@ struct ip_addr {
 	};
 };
 
+/*
+ * The u64 attributes of a nest (counters, or SA lifetime limits), indexed
+ * by attribute type; types above U64S_MAX are not read.
+ */
+#define U64S_MAX	15
+
+struct u64s {
+	unsigned int present;	/* BIT(attribute type) */
+	uint64_t value[U64S_MAX + 1];
+};
+
 /* A keyword and the function that runs the rest of the command line. */
 struct command {
 	const char *name;
@@ -32,9 +43,11 @@ struct command {
 typedef void (*usage_fn)(FILE *out);
 
 /* utils.c: parsers, returning NULL or why @arg is not valid */
+const char *parse_u8(const char *arg, uint8_t *val);
 const char *parse_u16(const char *arg, uint16_t *val);
 const char *parse_u32(const char *arg, uint32_t *val);
 const char *parse_u64(const char *arg, uint64_t *val);
+const char *parse_s32(const char *arg, int32_t *val);
 const char *parse_addr(const char *arg, struct ip_addr *addr);
 
 /* utils.c: tables of names indexed by value, with NULL holes */
@@ -44,6 +57,12 @@ const char *name_of(const char *const *names, size_t count, size_t index);
 /* utils.c: formatting */
 size_t ip_addr_len(const struct ip_addr *addr);
 const char *format_addr(const struct ip_addr *addr, char *buf, size_t len);
+const char *format_ifindex(uint32_t ifindex, char *buf);
+void print_u64s_text(const char *const *names, size_t count,
+		     const struct u64s *nums);
+void print_u64s_json(struct json_writer *jw, const char *key,
+		     const char *const *names, size_t count,
+		     const struct u64s *nums);
 
 /* utils.c: show output, one JSON array with -json */
 void show_list_open(struct json_writer *jw);
@@ -52,6 +71,8 @@ void show_list_close(struct json_writer *jw);
 /* utils.c: command lines */
 int usage_error(usage_fn usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int parse_u32_arg(usage_fn usage, const char *what, const char *arg,
+		  uint32_t *val);
 int check_ifname(usage_fn usage, const char *name);
 int check_no_more(usage_fn usage, int argc, char **argv, int max);
 int run_command(const struct command *commands, size_t count,
