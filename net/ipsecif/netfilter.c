@@ -523,6 +523,7 @@ static void ipsecif_nf_in_done(struct ipsecif_crypto_ctx *ctx, int err)
 {
 	struct ipsecif_sa *sa = ctx->sa;
 	struct sk_buff *skb = ctx->skb;
+	struct ipsecif_policy *policy;
 	struct ipsecif_flow_key key;
 	struct ipsecif_spd *spd;
 	unsigned int pad_len;
@@ -557,11 +558,13 @@ static void ipsecif_nf_in_done(struct ipsecif_crypto_ctx *ctx, int err)
 	pf = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 : NFPROTO_IPV6;
 
 	ipsecif_flow_key_of(skb, ipsecif_pf_family(pf), IPSECIF_POLICY_IN, &key);
-	if (!ipsecif_sa_policy_allows(sa, spd, &key)) {
+	policy = ipsecif_sa_in_policy(sa, spd, &key);
+	if (!policy) {
 		ipsecif_spd_drop(spd, IPSECIF_SPD_IN_SELECTOR);
 		kfree_skb(skb);
 		goto out;
 	}
+	ipsecif_counters_add(policy->stats, skb->len);
 	ipsecif_sa_count(sa, skb->len);
 	NF_HOOK(pf, NF_INET_PRE_ROUTING, dev_net(skb->dev), NULL, skb, skb->dev,
 		NULL, ipsecif_nf_rcv_done);
@@ -579,7 +582,7 @@ void ipsecif_spd_esp_input(struct sk_buff *skb, struct ipsecif_sa *sa,
 {
 	struct ipsecif_spd *spd = ipsecif_spd_of_dev_rcu(skb->dev);
 
-	if (!spd || !ipsecif_sa_policy_allows(sa, spd, NULL)) {
+	if (!spd || !ipsecif_sa_in_policy(sa, spd, NULL)) {
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
 		return;
 	}
@@ -610,7 +613,7 @@ static unsigned int ipsecif_nf_in(void *priv, struct sk_buff *skb,
 
 		spi = skb_header_pointer(skb, l4off, sizeof(_spi), &_spi);
 		sa = spi ? ipsecif_sa_by_spi_rcu(state->net, *spi) : NULL;
-		if (sa && ipsecif_sa_policy_allows(sa, spd, NULL))
+		if (sa && ipsecif_sa_in_policy(sa, spd, NULL))
 			return NF_ACCEPT;
 	}
 	policy = ipsecif_spd_lookup(spd, &key);

@@ -863,24 +863,10 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* The SPD id is checked before the dump starts, so that a bad request gets
- * a proper error; it is kept in cb->args[0].
- */
-static int ipsecif_nl_policy_dump_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	u32 id;
-	int ret;
-
-	ret = ipsecif_nl_spd_id(info->attrs, &id, cb->extack);
-	if (ret)
-		return ret;
-	cb->args[0] = id;
-	return 0;
-}
-
-/* Dump cursor: cb->args[1] the direction, cb->args[2] the policies of it
- * already sent; inbound first, each in match order.
+/* Dump cursor: cb->args[0] the SPD id, found in the request by the first
+ * call (cb->args[3] set), when errors can still carry a message;
+ * cb->args[1] the direction, cb->args[2] the policies of it already sent;
+ * inbound first, each in match order.
  */
 static int ipsecif_nl_policy_dump(struct sk_buff *skb,
 				  struct netlink_callback *cb)
@@ -889,10 +875,20 @@ static int ipsecif_nl_policy_dump(struct sk_buff *skb,
 	struct ipsecif_spd *spd;
 	long dir, idx;
 	int ret = 0;
+	u32 id;
 
+	if (!cb->args[3]) {
+		ret = ipsecif_nl_spd_id(genl_dumpit_info(cb)->attrs, &id,
+					cb->extack);
+		if (ret)
+			return ret;
+		cb->args[0] = id;
+		cb->args[3] = 1;
+	}
 	rtnl_lock();
 	spd = ipsecif_spd_by_id(sock_net(skb->sk), cb->args[0]);
 	if (!spd) {
+		NL_SET_ERR_MSG(cb->extack, "ipsecif: no SPD with this id");
 		ret = -ENOENT;
 		goto out;
 	}
@@ -975,7 +971,6 @@ static const struct genl_ops ipsecif_genl_ops[] = {
 		.flags	= GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd	= IPSECIF_CMD_POLICY_GET,
-		.start	= ipsecif_nl_policy_dump_start,
 		.dumpit	= ipsecif_nl_policy_dump,
 	},
 };

@@ -210,18 +210,19 @@ struct ipsecif_policy *ipsecif_spd_lookup(struct ipsecif_spd *spd,
 	return policy;
 }
 
-/* Whether @sa serves an inbound protect policy of @spd (@key NULL), or one
- * that matches @key.
+/* An inbound protect policy of @spd with @sa (@key NULL), or the first
+ * such that matches @key; NULL if none. Under RCU.
  */
-bool ipsecif_sa_policy_allows(struct ipsecif_sa *sa, struct ipsecif_spd *spd,
-			      const struct ipsecif_flow_key *key)
+struct ipsecif_policy *ipsecif_sa_in_policy(struct ipsecif_sa *sa,
+					 struct ipsecif_spd *spd,
+					 const struct ipsecif_flow_key *key)
 {
 	struct ipsecif_policy *p;
 
 	list_for_each_entry_rcu(p, &sa->spd_in, sa_list)
 		if (p->spd == spd && (!key || ipsecif_policy_matches(p, key)))
-			return true;
-	return false;
+			return p;
+	return NULL;
 }
 
 /* After any change of @spd's lists: a new generation, so that no cached
@@ -632,7 +633,7 @@ static int ipsecif_policy_parse(struct net *net, struct nlattr **tb,
 	if (p->action != IPSECIF_POLICY_PROTECT) {
 		if (sa_attr) {
 			NL_SET_ERR_MSG_ATTR(extack, sa_attr,
-					    "ipsecif: only a protect policy takes an SA");
+					    "ipsecif: only protect policies take an SA");
 			return -EINVAL;
 		}
 		return 0;
