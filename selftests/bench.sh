@@ -12,8 +12,19 @@
 #                    the receiver got per second
 # ipsecif stays loaded throughout, so its ESP handler also sees the xfrm
 # tunnel's packets first and passes them on (an SPI lookup miss), as on any
-# machine that runs both. Prints every run, the crypto drivers the kernel
-# chose, then a table of medians with the ratio ipsecif/xfrm, and all of it as
+# machine that runs both.
+#
+# Then the policy (SPD) mode's lookup cost: the same UDP flood through an SPD
+# at each end of a veth, transport-mode AES-GCM-128 SAs, in three pairs of
+# namespaces alive at once whose SPDs differ only in how many non-matching
+# policies (none, 1,000, 10,000) come before the matching protect policy, in
+# the flood's direction (the sender's outbound ones, the receiver's inbound
+# ones); the runs alternate between the three. The ratios pps(1k)/pps(1) and
+# pps(10k)/pps(1) are the point (target: 10,000 policies cost less than 1.5x,
+# so pps(10k)/pps(1) >= 0.67).
+#
+# Prints every run, the crypto drivers the kernel chose, then a table of
+# medians with the ratio ipsecif/xfrm and the SPD ratios, and all of it as
 # CSV on lines starting "# csv: " (the host keeps those).
 #
 # usage: bench.sh run     (in the test VM; run_tests.sh calls it without
@@ -39,6 +50,12 @@ PORT=5201
 declare -A ALG_NAME=([gcm128]=AES-GCM-128 [chacha]=ChaCha20-Poly1305)
 declare -A CLIENT_NS=([ipsecif]=a [xfrm]=c)
 declare -A SERVER_NS=([ipsecif]=b [xfrm]=d)
+# The SPD variants: non-matching policies ahead of the matching one, and
+# their namespaces (added to CLIENT_NS and SERVER_NS by spd_setup).
+SPD_ALG=gcm128
+SPD_VARIANTS=(1 1k 10k)
+declare -A SPD_DECOYS=([1]=0 [1k]=1000 [10k]=10000)
+SPD_TARGET=0.67
 declare -A RESULT
 FAILED=0
 CSV=()
@@ -114,7 +131,7 @@ setup() {
 
 # Both tunnels pass traffic before anything is measured.
 tunnel_ok() {
-	local impl=$1 out
+	local impl=$1 out netns
 	if out=$(in_ns "${CLIENT_NS[$impl]}" ping -c 3 -i 0.2 -W 3 10.0.0.2 2>&1) &&
 	   grep -q " 0% packet loss" <<<"$out"; then
 		return 0
@@ -125,6 +142,12 @@ tunnel_ok() {
 		in_ns b ipsecctl -s sa show
 		in_ns a ip -s link show dev ipsec0
 		in_ns b ip -s link show dev ipsec0
+	elif [[ $impl == spd-* ]]; then
+		for netns in "${CLIENT_NS[$impl]}" "${SERVER_NS[$impl]}"; do
+			in_ns "$netns" ipsecctl -s sa show
+			in_ns "$netns" ipsecctl -s spd show
+			in_ns "$netns" ip -s link show
+		done
 	else
 		in_ns c ip -s xfrm state
 		in_ns d ip -s xfrm state
@@ -244,6 +267,141 @@ bench_algorithm() {
 	netns_cleanup
 }
 
+# ---------------------------------------------------------------------------
+# The SPD rows.
+
+# spd_decoys N DIR LOCAL REMOTE: N policies of direction DIR that the flood
+# (UDP from the client's ephemeral port to the server's PORT) never matches,
+# all ahead of the protect policy (priority 100), one per line as "ipsecctl
+# -batch" reads them. Every other one has a remote /32 elsewhere
+# (172.16.0.0/12); the rest have the flood's addresses and protocol, but
+# another server port (rport outbound, lport inbound): telling them from
+# the flood takes addresses and ports alike. Action discard: should one
+# match by mistake, the flood stops.
+spd_decoys() {
+	local n=$1 dir=$2 local_addr=$3 remote_addr=$4 port=rport i
+	[ "$dir" = in ] && port=lport
+	for ((i = 1; i <= n; i++)); do
+		if ((i % 2)); then
+			echo "policy add spd 1 priority $((1000 + i)) dir $dir action discard" \
+				"proto udp local $local_addr remote $remote_addr $port $((10000 + i))"
+		else
+			echo "policy add spd 1 priority $((1000 + i)) dir $dir action discard" \
+				"local $local_addr remote 172.$((16 + (i >> 16))).$((i >> 8 & 255)).$((i & 255))"
+		fi
+	done
+}
+
+# spd_end NS DEV LOCAL REMOTE TX_SPI RX_SPI DECOY_DIR DECOYS: SA 1 sends,
+# SA 2 receives (transport mode; TX_CRYPTO/RX_CRYPTO set), SPD 1 protects
+# everything between LOCAL and REMOTE (10.0.0.x, on the veth itself) behind
+# DECOYS policies of direction DECOY_DIR, all loaded with one ipsecctl -batch.
+spd_end() {
+	local netns=$1 dev=$2 local_addr=$3 remote_addr=$4 decoys=$8
+	local batch=/tmp/spd-$1.batch start policies
+
+	in_ns "$netns" ip addr add "$local_addr/24" dev "$dev"
+	{
+		echo "sa add 1 spi $5 mode transport ${TX_CRYPTO[*]} replay-window $REPLAY_WINDOW"
+		echo "sa add 2 spi $6 mode transport ${RX_CRYPTO[*]} replay-window $REPLAY_WINDOW"
+		echo "spd add 1"
+		spd_decoys "$decoys" "$7" "$local_addr" "$remote_addr"
+		echo "policy add spd 1 priority 100 dir out action protect sa 1" \
+			"local $local_addr remote $remote_addr"
+		echo "policy add spd 1 priority 100 dir in action protect sa 2" \
+			"local $local_addr remote $remote_addr"
+		echo "spd attach 1 dev $dev"
+	} > "$batch"
+	start=$EPOCHREALTIME
+	in_ns "$netns" ipsecctl -batch "$batch"
+	policies=$(in_ns "$netns" ipsecctl -j spd show 1 | jq -r '.[0].policies')
+	printf '# spd: %s: %s policies loaded in %.1f s\n' "$netns" "$policies" \
+		"$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"
+	rm -f "$batch"
+}
+
+# One pair of namespaces per variant, client (sender) and server.
+spd_setup() {
+	local variant client server
+
+	sa_keys "$SPD_ALG"
+	for variant in "${SPD_VARIANTS[@]}"; do
+		client=s${variant}c server=s${variant}s
+		CLIENT_NS[spd-$variant]=$client
+		SERVER_NS[spd-$variant]=$server
+		underlay "$client" "$server"
+		TX_CRYPTO=("${LR[@]}") RX_CRYPTO=("${RL[@]}")
+		spd_end "$client" "${client}0" 10.0.0.1 10.0.0.2 0x1001 0x2001 \
+			out "${SPD_DECOYS[$variant]}"
+		TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
+		spd_end "$server" "${server}0" 10.0.0.2 10.0.0.1 0x2001 0x1001 \
+			in "${SPD_DECOYS[$variant]}"
+	done
+}
+
+bench_spd() {
+	local variant impl run rate
+
+	echo "# spd: ${ALG_NAME[$SPD_ALG]}, transport mode, ${SPD_VARIANTS[*]} policies"
+	spd_setup
+	for variant in "${SPD_VARIANTS[@]}"; do
+		if ! tunnel_ok "spd-$variant"; then
+			FAILED=$((FAILED + 1))
+			netns_cleanup
+			return
+		fi
+	done
+	SPD_DONE=1
+	for run in $(seq "$RUNS"); do
+		for variant in "${SPD_VARIANTS[@]}"; do
+			impl=spd-$variant
+			if rate=$(measure "$impl" udp); then
+				RESULT[udp,$SPD_ALG,$impl]+="$rate "
+				csv udp-spd "${ALG_NAME[$SPD_ALG]}" "$impl" "$run" "$rate" kpps
+				printf '# run %d %-4s %-18s %-8s %10s %s\n' "$run" SPD \
+					"${ALG_NAME[$SPD_ALG]}" "$impl" "$rate" kpps
+			else
+				echo "# bench failed: run $run SPD ${ALG_NAME[$SPD_ALG]} $impl: $rate"
+				FAILED=$((FAILED + 1))
+			fi
+		done
+	done
+	netns_cleanup
+}
+
+# The SPD rows of the table: the medians of the three variants, then
+# pps(1k)/pps(1) and pps(10k)/pps(1).
+spd_table() {
+	local variant base ratio medians=() ratios=() verdict
+	local -A median_of
+
+	for variant in "${SPD_VARIANTS[@]}"; do
+		# shellcheck disable=SC2086 # the runs are a list of words
+		median_of[$variant]=$(median ${RESULT[udp,$SPD_ALG,spd-$variant]:-})
+		medians+=("${median_of[$variant]:--}")
+		csv udp-spd "${ALG_NAME[$SPD_ALG]}" "spd-$variant" median \
+			"${median_of[$variant]}" kpps
+	done
+	base=${median_of[${SPD_VARIANTS[0]}]}
+	for variant in "${SPD_VARIANTS[@]:1}"; do
+		ratio=$(awk -v a="${median_of[$variant]}" -v b="$base" \
+			'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }')
+		ratios+=("$ratio")
+		csv udp-spd "${ALG_NAME[$SPD_ALG]}" "ratio-$variant/1" median "$ratio" \
+			"spd-$variant/spd-1"
+	done
+	verdict=$(awk -v r="${ratios[-1]}" -v t=$SPD_TARGET \
+		'BEGIN { if (r == "-") print "no result"; else if (r >= t) print "met"; else print "NOT met" }')
+	printf '%-50s %10s %10s %10s %7s %7s\n' \
+		"SPD protect, 1 policy or 1k/10k ahead of it" "1" "1k" "10k" "1k/1" "10k/1"
+	printf '%-50s %10s %10s %10s %7s %7s\n' \
+		"  UDP 64 B ${ALG_NAME[$SPD_ALG]}, transport (kpps)" \
+		"${medians[@]}" "${ratios[@]}"
+	echo "SPD: 0, 1,000 or 10,000 non-matching policies ahead of the protect one," \
+		"in the flood's direction (sender out, receiver in),"
+	echo "ESP transport mode over veth; target 10k/1 >= $SPD_TARGET: $verdict"
+}
+
 table() {
 	local row kind alg m_ipsecif m_xfrm ratio label host
 	local -A unit=([tcp]=Mbit/s [udp]=kpps)
@@ -275,6 +433,7 @@ table() {
 		"ESP tunnel mode over veth, replay window $REPLAY_WINDOW"
 	echo "TCP: rate the receiver counted in ${RUN_SECONDS} s; UDP: 64-byte datagrams" \
 		"sent unthrottled (-b 0), datagrams received per second"
+	[ "$SPD_DONE" = 1 ] && spd_table
 	printf '%s\n' "${DRIVERS[@]}"
 	echo
 }
@@ -288,6 +447,8 @@ trap netns_cleanup EXIT
 for alg in "${ALGORITHMS[@]}"; do
 	bench_algorithm "$alg"
 done
+SPD_DONE=0
+bench_spd
 table
 echo "# csv: metric,algorithm,implementation,run,value,unit"
 printf '# csv: %s\n' "${CSV[@]}"

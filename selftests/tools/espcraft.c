@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * espcraft: builds ESP tunnel-mode packets (RFC 4303) in userspace, with
- * OpenSSL's libcrypto, and sends them through a raw socket; the kernel adds
- * the outer IPv4/IPv6 header. Mutations make packets that are wrong in one
- * precise way, most of them with a valid ICV, for the bad-input selftests.
+ * espcraft: builds ESP tunnel-mode or transport-mode packets (RFC 4303) in
+ * userspace, with OpenSSL's libcrypto, and sends them through a raw socket;
+ * the kernel adds the outer IPv4/IPv6 header (and the IPv6 extension headers
+ * asked for). Mutations make packets that are wrong in one precise way, most
+ * of them with a valid ICV, for the bad-input selftests.
  *
  * usage: espcraft [OPTION]... CRYPTO
+ *        espcraft --plain [OPTION]... [CRYPTO]
  *
  *   -s, --src ADDR        outer source, IPv4 or IPv6 (the socket binds to it)
  *   -d, --dst ADDR        outer destination, same family
@@ -25,8 +27,29 @@
  *                         number is the low 16 bits of the ESP one
  *   -n, --no-inner        no inner packet: padding and trailer only (next
  *                         header 4 unless --next-header says otherwise)
- *   -x, --hex             print each ESP packet (from the SPI on) in hex
- *                         instead of sending it
+ *   -t, --transport       transport mode: ESP carries an upper-layer packet,
+ *                         not an inner IP packet: an ICMP echo request (next
+ *                         header 1) over IPv4, an ICMPv6 one (next header 58)
+ *                         over IPv6, its checksum over the pseudo-header of
+ *                         SRC and DST; needs -s and -d (also with -x), no -S
+ *                         or -D; -p and -I apply
+ *   --hbh                 IPv6: a Hop-by-Hop Options header precedes ESP
+ *                         (8 bytes: one PadN option), added by the kernel
+ *                         (IPV6_HOPOPTS on the socket)
+ *   --dstopts             IPv6: a Destination Options header precedes ESP
+ *                         (16 bytes: an option of the experimental type 0x1e
+ *                         of RFC 4727, which a receiver skips, and a PadN),
+ *                         added by the kernel (IPV6_DSTOPTS); after the
+ *                         Hop-by-Hop header when both are asked for
+ *   --plain               no ESP: send the upper-layer packet of --transport
+ *                         (implied) as it is, through a raw ICMP or ICMPv6
+ *                         socket, with --hbh and --dstopts as asked: the
+ *                         plaintext that a policy would protect. Neither
+ *                         --spi nor CRYPTO is needed, no mutation applies;
+ *                         the kernel fills in the ICMPv6 checksum itself
+ *   -x, --hex             print each ESP packet (from the SPI on; with
+ *                         --plain, the ICMP packet) in hex instead of sending
+ *                         it; extension headers are not part of it
  *
  * Mutations:
  *   --flip-ct BIT         flip bit BIT of the ciphertext (what follows the IV
@@ -110,6 +133,9 @@ struct options {
 	unsigned long payload;
 	uint16_t icmp_id;
 	bool no_inner;
+	bool transport;
+	bool hbh, dstopts;		/* IPv6 extension headers before ESP */
+	bool plain;			/* no ESP: the upper-layer packet */
 	bool hex;
 	long flip_ct, flip_icv;		/* -1: none */
 	unsigned long truncate;
@@ -122,10 +148,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: espcraft -s SRC -d DST -i SPI [-q SEQ] [-e] [-c N] [-r N]\n"
-		"                (-S INNER_SRC -D INNER_DST [-p N] [-I ID] | -n) [-x]\n"
+		"                (-S INNER_SRC -D INNER_DST | -t | -n) [-p N] [-I ID]\n"
+		"                [--hbh] [--dstopts] [-x]\n"
 		"                [--flip-ct BIT] [--flip-icv BIT] [--truncate N]\n"
 		"                [--pad-len N] [--bad-padding] [--next-header N]\n"
 		"                CRYPTO\n"
+		"       espcraft --plain -s SRC -d DST [-q SEQ] [-c N] [-r N] [-p N]\n"
+		"                [-I ID] [--hbh] [--dstopts] [-x] [CRYPTO]\n"
 		"CRYPTO: aead ALG KEY ICV_BITS |\n"
 		"        enc ALG KEY auth-trunc ALG KEY ICV_BITS   (as ip xfrm state)\n");
 }
@@ -303,6 +332,9 @@ enum {
 	OPT_PAD_LEN,
 	OPT_BAD_PADDING,
 	OPT_NEXT_HEADER,
+	OPT_HBH,
+	OPT_DSTOPTS,
+	OPT_PLAIN,
 };
 
 static void parse_options(struct options *o, struct crypto *c, int argc,
@@ -321,6 +353,10 @@ static void parse_options(struct options *o, struct crypto *c, int argc,
 		{ "payload", required_argument, NULL, 'p' },
 		{ "icmp-id", required_argument, NULL, 'I' },
 		{ "no-inner", no_argument, NULL, 'n' },
+		{ "transport", no_argument, NULL, 't' },
+		{ "hbh", no_argument, NULL, OPT_HBH },
+		{ "dstopts", no_argument, NULL, OPT_DSTOPTS },
+		{ "plain", no_argument, NULL, OPT_PLAIN },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "flip-ct", required_argument, NULL, OPT_FLIP_CT },
 		{ "flip-icv", required_argument, NULL, OPT_FLIP_ICV },
@@ -345,7 +381,7 @@ static void parse_options(struct options *o, struct crypto *c, int argc,
 	o->next_header = -1;
 
 	/* "+": stop at the first non-option, where CRYPTO begins. */
-	while ((opt = getopt_long(argc, argv, "+s:d:i:q:ec:r:S:D:p:I:nxh",
+	while ((opt = getopt_long(argc, argv, "+s:d:i:q:ec:r:S:D:p:I:ntxh",
 				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -389,6 +425,19 @@ static void parse_options(struct options *o, struct crypto *c, int argc,
 		case 'n':
 			o->no_inner = true;
 			break;
+		case 't':
+			o->transport = true;
+			break;
+		case OPT_HBH:
+			o->hbh = true;
+			break;
+		case OPT_DSTOPTS:
+			o->dstopts = true;
+			break;
+		case OPT_PLAIN:
+			o->plain = true;
+			o->transport = true;
+			break;
 		case 'x':
 			o->hex = true;
 			break;
@@ -418,15 +467,29 @@ static void parse_options(struct options *o, struct crypto *c, int argc,
 			exit(1);
 		}
 	}
-	parse_crypto(c, argc - optind, argv + optind);
+	/* --plain encrypts nothing: CRYPTO is optional (and unused). */
+	if (o->plain && optind == argc)
+		memset(c, 0, sizeof(*c));
+	else
+		parse_crypto(c, argc - optind, argv + optind);
 
-	if (!o->have_spi || !o->spi)
+	if (!o->plain && (!o->have_spi || !o->spi))
 		die("a non-zero --spi is required");
-	if (!o->hex && (!o->have_src || !o->have_dst))
+	if ((!o->hex || o->transport) && (!o->have_src || !o->have_dst))
 		die("--src and --dst are required");
 	if (o->have_src && o->have_dst && o->src.sa.sa_family != o->dst.sa.sa_family)
 		die("outer source and destination of different families");
-	if (!o->no_inner) {
+	if ((o->hbh || o->dstopts) &&
+	    (!o->have_src || o->src.sa.sa_family != AF_INET6))
+		die("--hbh and --dstopts need an IPv6 --src");
+	if (o->plain && (o->esn || o->no_inner || o->flip_ct >= 0 ||
+			 o->flip_icv >= 0 || o->truncate || o->pad_len >= 0 ||
+			 o->bad_padding || o->next_header >= 0))
+		die("--plain sends no ESP: no -e, -n or mutation");
+	if (o->transport) {
+		if (o->have_inner_src || o->have_inner_dst)
+			die("--transport carries no inner packet: no -S or -D");
+	} else if (!o->no_inner) {
 		if (!o->have_inner_src || !o->have_inner_dst)
 			die("--inner-src and --inner-dst, or --no-inner, required");
 		if (o->inner_src.sa.sa_family != o->inner_dst.sa.sa_family)
@@ -492,28 +555,59 @@ static size_t build_echo(uint8_t *p, uint8_t type, uint16_t id, uint16_t seq,
 	return 8 + payload;
 }
 
-/* Builds the inner packet; returns its length and sets its next header. */
+/* An ICMP echo request from @src to @dst, or an ICMPv6 one with its
+ * checksum over the pseudo-header of @src and @dst; returns its length and
+ * sets its protocol.
+ */
+static size_t build_icmp(const struct options *o, uint64_t seq,
+			 const union addr *src, const union addr *dst,
+			 uint8_t *p, uint8_t *proto)
+{
+	uint32_t sum = 0;
+	size_t len;
+
+	if (src->sa.sa_family == AF_INET) {
+		*proto = IPPROTO_ICMP;
+		len = build_echo(p, 8, o->icmp_id, seq, o->payload);
+	} else {
+		*proto = IPPROTO_ICMPV6;
+		len = build_echo(p, 128, o->icmp_id, seq, o->payload);
+		/* Pseudo-header: addresses, upper-layer length, next header. */
+		sum = csum_add(0, (const uint8_t *)&src->v6.sin6_addr, 16);
+		sum = csum_add(sum, (const uint8_t *)&dst->v6.sin6_addr, 16);
+		sum += len + IPPROTO_ICMPV6;
+	}
+	put16(p + 2, csum_fold(csum_add(sum, p, len)));
+	return len;
+}
+
+/* Builds the inner packet (tunnel mode) or the upper-layer one (transport
+ * mode); returns its length and sets its next header.
+ */
 static size_t build_inner(const struct options *o, uint64_t seq, uint8_t *p,
 			  uint8_t *next_header)
 {
 	size_t icmp_len;
-	uint32_t sum;
+	uint8_t proto;
 
 	if (o->no_inner) {
 		*next_header = IPPROTO_IPIP_NH;
 		return 0;
 	}
+	if (o->transport)
+		return build_icmp(o, seq, &o->src, &o->dst, p, next_header);
+	icmp_len = build_icmp(o, seq, &o->inner_src, &o->inner_dst,
+			      p + (o->inner_src.sa.sa_family == AF_INET ? 20 : 40),
+			      &proto);
 	if (o->inner_src.sa.sa_family == AF_INET) {
 		*next_header = IPPROTO_IPIP_NH;
-		icmp_len = build_echo(p + 20, 8, o->icmp_id, seq, o->payload);
-		put16(p + 22, csum_fold(csum_add(0, p + 20, icmp_len)));
 		p[0] = 0x45;
 		p[1] = 0;
 		put16(p + 2, 20 + icmp_len);
 		put16(p + 4, seq);
 		put16(p + 6, 0x4000);		/* DF */
 		p[8] = 64;
-		p[9] = IPPROTO_ICMP;
+		p[9] = proto;
 		put16(p + 10, 0);
 		memcpy(p + 12, &o->inner_src.v4.sin_addr, 4);
 		memcpy(p + 16, &o->inner_dst.v4.sin_addr, 4);
@@ -521,17 +615,12 @@ static size_t build_inner(const struct options *o, uint64_t seq, uint8_t *p,
 		return 20 + icmp_len;
 	}
 	*next_header = IPPROTO_IPV6_NH;
-	icmp_len = build_echo(p + 40, 128, o->icmp_id, seq, o->payload);
 	put32(p, 0x60000000);
 	put16(p + 4, icmp_len);
-	p[6] = IPPROTO_ICMPV6;
+	p[6] = proto;
 	p[7] = 64;
 	memcpy(p + 8, &o->inner_src.v6.sin6_addr, 16);
 	memcpy(p + 24, &o->inner_dst.v6.sin6_addr, 16);
-	/* Pseudo-header: addresses, upper-layer length, next header. */
-	sum = csum_add(0, p + 8, 32);
-	sum += icmp_len + IPPROTO_ICMPV6;
-	put16(p + 42, csum_fold(csum_add(sum, p + 40, icmp_len)));
 	return 40 + icmp_len;
 }
 
@@ -698,17 +787,44 @@ static size_t build_esp(const struct options *o, const struct crypto *c,
 	return len - o->truncate;
 }
 
+/* The IPv6 extension headers asked for, as sticky options of the socket:
+ * the kernel puts them between the IPv6 header and what it sends, and
+ * fills in their next header fields.
+ */
+static void set_ext_headers(int fd, const struct options *o)
+{
+	/* Next header, length 0 (8 bytes), PadN of 4 zero bytes. */
+	static const uint8_t hbh[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+	/* Next header, length 1 (16 bytes); option 0x1e (act 00: skip it if
+	 * unknown, chg 0) with 10 bytes of data; PadN of 0 bytes.
+	 */
+	static const uint8_t dstopts[16] = {
+		0, 1, 0x1e, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 0
+	};
+
+	if (o->hbh &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, hbh, sizeof(hbh)))
+		die("IPV6_HOPOPTS: %s", strerror(errno));
+	if (o->dstopts &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_DSTOPTS, dstopts, sizeof(dstopts)))
+		die("IPV6_DSTOPTS: %s", strerror(errno));
+}
+
 static int open_socket(const struct options *o)
 {
 	socklen_t len = o->src.sa.sa_family == AF_INET ? sizeof(o->src.v4) :
 							 sizeof(o->src.v6);
-	int fd;
+	int proto = IPPROTO_ESP, fd;
 
-	fd = socket(o->src.sa.sa_family, SOCK_RAW, IPPROTO_ESP);
+	if (o->plain)
+		proto = o->src.sa.sa_family == AF_INET ? IPPROTO_ICMP :
+							 IPPROTO_ICMPV6;
+	fd = socket(o->src.sa.sa_family, SOCK_RAW, proto);
 	if (fd < 0)
 		die("raw socket: %s", strerror(errno));
 	if (bind(fd, &o->src.sa, len))
 		die("bind: %s", strerror(errno));
+	set_ext_headers(fd, o);
 	return fd;
 }
 
@@ -740,6 +856,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct crypto c;
 	unsigned long i, j;
+	uint8_t proto;
 	size_t len;
 	int fd = -1;
 
@@ -747,7 +864,10 @@ int main(int argc, char **argv)
 	if (!o.hex)
 		fd = open_socket(&o);
 	for (i = 0; i < o.count; i++) {
-		len = build_esp(&o, &c, o.seq + i, packet);
+		if (o.plain)
+			len = build_inner(&o, o.seq + i, packet, &proto);
+		else
+			len = build_esp(&o, &c, o.seq + i, packet);
 		for (j = 0; j < o.repeat; j++) {
 			if (o.hex)
 				print_hex(packet, len);
