@@ -195,9 +195,18 @@ struct ipsecif_spd_stats {
 };
 
 struct ipsecif_policy {
-	struct list_head list;		/* spd->policies[dir], RCU, match order */
+	struct list_head list;		/* spd->policies[dir], match order */
+	/* In the SPD's index by remote prefix, or on its list of the rest;
+	 * both RCU, in match order.
+	 */
+	union {
+		struct hlist_node index_node;
+		struct list_head rest_node;
+	};
 	struct list_head sa_list;	/* sa->spd_in (inbound protect), RCU */
 	struct ipsecif_spd *spd;
+	u64 order;			/* insertion order within the SPD */
+	s16 remote_plen;		/* remote is this prefix; -1: not one */
 	s32 priority;
 	u8 dir;
 	u8 action;
@@ -214,11 +223,23 @@ struct ipsecif_policy {
 
 struct ipsecif_flow_cache;
 
+#define IPSECIF_SPD_INDEX_BITS 10
+
 struct ipsecif_spd {
 	u32 id;
 	struct net *net;
 	struct hlist_node node;		/* ipsecif_net.spds, RTNL */
-	struct list_head policies[2];	/* by enum ipsecif_policy_dir, RCU */
+	/* Per enum ipsecif_policy_dir: every policy in match order (RTNL);
+	 * the datapath's view: policies whose remote selector is a prefix,
+	 * hashed by it, with the prefix lengths present (a bitmap per family,
+	 * IPv4 then IPv6, and their users under RTNL); the other policies.
+	 */
+	struct list_head policies[2];
+	struct hlist_head *index[2];
+	DECLARE_BITMAP(plens[2][2], 129);
+	u32 plen_users[2][2][129];
+	struct list_head rest[2];
+	u64 next_order;
 	unsigned int n_policies;	/* RTNL */
 	unsigned int n_attached;	/* RTNL */
 	u32 gen;			/* flow cache generation; see spd.c */

@@ -3,14 +3,20 @@
  * Security policy databases (RFC 4301 section 4.4.1): SPDs, their ordered
  * policies, their attachment to interfaces, and the per-packet decision.
  *
- * Each SPD keeps one list of policies per direction, in match order
- * (priority descending, the older first among equals). A decision walks
- * that list once per flow: its result is kept in a per-CPU, direct-mapped
- * flow cache whose entries carry the SPD's generation number, which every
- * change of the SPD's policies increments, so a change invalidates the
- * whole cache at once. A policy found in an entry of the current
- * generation is still linked, and the RCU read side the caller holds keeps
- * it alive.
+ * Each SPD orders the policies of a direction by priority, descending, the
+ * older first among equals. A decision is made once per flow and kept in a
+ * per-CPU, direct-mapped flow cache whose entries carry the SPD's
+ * generation number, which every change of the SPD's policies increments,
+ * so a change invalidates the whole cache at once. A policy found in an
+ * entry of the current generation is still linked, and the RCU read side
+ * the caller holds keeps it alive.
+ *
+ * To decide for a new flow without walking every policy, the policies
+ * whose remote selector is one prefix (a host, a network) are hashed by
+ * that prefix, a tuple space over the remote address: one hash probe per
+ * prefix length in use finds the first match among them, and a walk of the
+ * other policies (ranges, "any") the first among those; the earlier of the
+ * two in match order decides.
  *
  * The datapath itself (netfilter hooks, ESP in policy mode) is netfilter.c.
  */
@@ -171,15 +177,118 @@ static bool ipsecif_policy_matches(const struct ipsecif_policy *p,
 	       key->rport >= p->rport_start && key->rport <= p->rport_end;
 }
 
+/* The prefix lengths an address of @family can have: 32 or 128, plus 0. */
+static unsigned int ipsecif_max_plen(u8 family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/* A mask of the @n low bits, 0 <= @n <= 64. */
+static u64 ipsecif_low_bits(unsigned int n)
+{
+	return n >= 64 ? U64_MAX : (1ULL << n) - 1;
+}
+
+/* @k with the bits past @plen cleared (@set: set). */
+static struct ipsecif_ukey ipsecif_ukey_mask(const struct ipsecif_ukey *k,
+					     u8 family, unsigned int plen,
+					     bool set)
+{
+	struct ipsecif_ukey m = *k;
+	u64 hi_host, lo_host;
+
+	if (family == AF_INET) {
+		hi_host = 0;
+		lo_host = ipsecif_low_bits(32 - plen);
+	} else if (plen <= 64) {
+		hi_host = ipsecif_low_bits(64 - plen);
+		lo_host = U64_MAX;
+	} else {
+		hi_host = 0;
+		lo_host = ipsecif_low_bits(128 - plen);
+	}
+	if (set) {
+		m.hi |= hi_host;
+		m.lo |= lo_host;
+	} else {
+		m.hi &= ~hi_host;
+		m.lo &= ~lo_host;
+	}
+	return m;
+}
+
+/* The prefix length of @p's remote range, or -1 if it is no prefix. */
+static int ipsecif_remote_plen(const struct ipsecif_policy *p)
+{
+	unsigned int plen, max = ipsecif_max_plen(p->family);
+	struct ipsecif_ukey m;
+
+	if (!p->family)
+		return -1;
+	for (plen = 0; plen <= max; plen++) {
+		m = ipsecif_ukey_mask(&p->remote_start, p->family, plen, false);
+		if (ipsecif_ukey_cmp(&m, &p->remote_start))
+			continue;
+		m = ipsecif_ukey_mask(&p->remote_start, p->family, plen, true);
+		if (!ipsecif_ukey_cmp(&m, &p->remote_end))
+			return plen;
+	}
+	return -1;
+}
+
+static u32 ipsecif_index_hash(const struct ipsecif_ukey *prefix, u8 family,
+			      unsigned int plen)
+{
+	return jhash_3words(jhash_2words(upper_32_bits(prefix->hi),
+					 lower_32_bits(prefix->hi),
+					 ipsecif_flow_seed),
+			    upper_32_bits(prefix->lo), lower_32_bits(prefix->lo),
+			    family << 8 | plen) &
+	       ((1 << IPSECIF_SPD_INDEX_BITS) - 1);
+}
+
+/* Whether @a comes before @b in match order. */
+static bool ipsecif_policy_before(const struct ipsecif_policy *a,
+				  const struct ipsecif_policy *b)
+{
+	return a->priority > b->priority ||
+	       (a->priority == b->priority && a->order < b->order);
+}
+
 static struct ipsecif_policy *ipsecif_spd_walk(struct ipsecif_spd *spd,
 					       const struct ipsecif_flow_key *key)
 {
-	struct ipsecif_policy *p;
+	unsigned int fam = key->family == AF_INET6, plen;
+	struct ipsecif_policy *p, *best = NULL;
+	struct ipsecif_ukey prefix;
+	struct hlist_head *head;
 
-	list_for_each_entry_rcu(p, &spd->policies[key->dir], list)
-		if (ipsecif_policy_matches(p, key))
-			return p;
-	return NULL;
+	list_for_each_entry_rcu(p, &spd->rest[key->dir], rest_node) {
+		if (ipsecif_policy_matches(p, key)) {
+			best = p;
+			break;
+		}
+	}
+	for_each_set_bit(plen, spd->plens[key->dir][fam],
+			 ipsecif_max_plen(key->family) + 1) {
+		prefix = ipsecif_ukey_mask(&key->remote, key->family, plen,
+					   false);
+		head = &spd->index[key->dir][ipsecif_index_hash(&prefix,
+								key->family,
+								plen)];
+		hlist_for_each_entry_rcu(p, head, index_node) {
+			/* A bucket is in match order too. */
+			if (best && !ipsecif_policy_before(p, best))
+				break;
+			if (p->remote_plen == plen && p->family == key->family &&
+			    !ipsecif_ukey_cmp(&p->remote_start, &prefix) &&
+			    ipsecif_policy_matches(p, key)) {
+				best = p;
+				break;
+			}
+		}
+	}
+	return best;
 }
 
 /* The first policy of @spd matching @key, or NULL; under RCU. */
@@ -250,9 +359,19 @@ struct ipsecif_spd *ipsecif_spd_by_id(struct net *net, u32 id)
 	return NULL;
 }
 
+static void ipsecif_spd_free(struct ipsecif_spd *spd)
+{
+	kvfree(spd->index[0]);
+	kvfree(spd->index[1]);
+	free_percpu(spd->cache);
+	free_percpu(spd->stats);
+	kfree(spd);
+}
+
 int ipsecif_spd_create(struct net *net, u32 id, struct netlink_ext_ack *extack)
 {
 	struct ipsecif_spd *spd;
+	int dir;
 
 	ASSERT_RTNL();
 	if (ipsecif_spd_by_id(net, id)) {
@@ -264,17 +383,20 @@ int ipsecif_spd_create(struct net *net, u32 id, struct netlink_ext_ack *extack)
 		return -ENOMEM;
 	spd->cache = alloc_percpu(struct ipsecif_flow_cache);
 	spd->stats = netdev_alloc_pcpu_stats(struct ipsecif_spd_stats);
-	if (!spd->cache || !spd->stats) {
-		free_percpu(spd->cache);
-		free_percpu(spd->stats);
-		kfree(spd);
+	for (dir = 0; dir < ARRAY_SIZE(spd->index); dir++) {
+		spd->index[dir] = kvcalloc(1 << IPSECIF_SPD_INDEX_BITS,
+					   sizeof(struct hlist_head),
+					   GFP_KERNEL);
+		INIT_LIST_HEAD(&spd->policies[dir]);
+		INIT_LIST_HEAD(&spd->rest[dir]);
+	}
+	if (!spd->cache || !spd->stats || !spd->index[0] || !spd->index[1]) {
+		ipsecif_spd_free(spd);
 		return -ENOMEM;
 	}
 	spd->id = id;
 	spd->net = net;
 	spd->gen = 1;
-	INIT_LIST_HEAD(&spd->policies[IPSECIF_POLICY_IN]);
-	INIT_LIST_HEAD(&spd->policies[IPSECIF_POLICY_OUT]);
 	hash_add(ipsecif_net(net)->spds, &spd->node, id);
 	return 0;
 }
@@ -292,7 +414,17 @@ static void ipsecif_policy_free_rcu(struct rcu_head *head)
 
 static void ipsecif_policy_unlink(struct ipsecif_policy *p)
 {
+	struct ipsecif_spd *spd = p->spd;
+	unsigned int fam = p->family == AF_INET6;
+
 	list_del_rcu(&p->list);
+	if (p->remote_plen >= 0) {
+		hlist_del_rcu(&p->index_node);
+		if (!--spd->plen_users[p->dir][fam][p->remote_plen])
+			clear_bit(p->remote_plen, spd->plens[p->dir][fam]);
+	} else {
+		list_del_rcu(&p->rest_node);
+	}
 	if (p->sa) {
 		if (p->dir == IPSECIF_POLICY_IN)
 			list_del_rcu(&p->sa_list);
@@ -304,11 +436,7 @@ static void ipsecif_policy_unlink(struct ipsecif_policy *p)
 
 static void ipsecif_spd_free_rcu(struct rcu_head *head)
 {
-	struct ipsecif_spd *spd = container_of(head, struct ipsecif_spd, rcu);
-
-	free_percpu(spd->cache);
-	free_percpu(spd->stats);
-	kfree(spd);
+	ipsecif_spd_free(container_of(head, struct ipsecif_spd, rcu));
 }
 
 static void ipsecif_spd_destroy(struct ipsecif_spd *spd)
@@ -677,6 +805,45 @@ static struct ipsecif_policy *ipsecif_policy_find(struct ipsecif_spd *spd,
 	return NULL;
 }
 
+/* Puts the new @p in the datapath's view of @spd, behind every policy of a
+ * higher or equal priority (all of them older).
+ */
+static void ipsecif_policy_index(struct ipsecif_spd *spd,
+				 struct ipsecif_policy *p)
+{
+	unsigned int fam = p->family == AF_INET6;
+	struct ipsecif_policy *pos, *last = NULL;
+	struct ipsecif_ukey prefix;
+	struct hlist_head *head;
+
+	p->remote_plen = ipsecif_remote_plen(p);
+	if (p->remote_plen < 0) {
+		list_for_each_entry(pos, &spd->rest[p->dir], rest_node)
+			if (pos->priority < p->priority)
+				break;
+		list_add_tail_rcu(&p->rest_node, &pos->rest_node);
+		return;
+	}
+	prefix = ipsecif_ukey_mask(&p->remote_start, p->family, p->remote_plen,
+				   false);
+	head = &spd->index[p->dir][ipsecif_index_hash(&prefix, p->family,
+						      p->remote_plen)];
+	hlist_for_each_entry(pos, head, index_node) {
+		if (pos->priority < p->priority) {
+			hlist_add_before_rcu(&p->index_node, &pos->index_node);
+			goto added;
+		}
+		last = pos;
+	}
+	if (last)
+		hlist_add_behind_rcu(&p->index_node, &last->index_node);
+	else
+		hlist_add_head_rcu(&p->index_node, head);
+added:
+	if (!spd->plen_users[p->dir][fam][p->remote_plen]++)
+		set_bit(p->remote_plen, spd->plens[p->dir][fam]);
+}
+
 int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
 		       struct netlink_ext_ack *extack)
 {
@@ -708,6 +875,7 @@ int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
 		goto err;
 	}
 	p->spd = spd;
+	p->order = spd->next_order++;
 
 	/* Behind every policy of a higher or equal priority. */
 	head = &spd->policies[p->dir];
@@ -715,6 +883,7 @@ int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
 		if (pos->priority < p->priority)
 			break;
 	list_add_tail_rcu(&p->list, &pos->list);
+	ipsecif_policy_index(spd, p);
 	if (p->sa) {
 		ipsecif_sa_hold(p->sa);
 		p->sa->policy_users++;
