@@ -23,6 +23,12 @@
 # pps(10k)/pps(1) are the point (target: 10,000 policies cost less than 1.5x,
 # so pps(10k)/pps(1) >= 0.67).
 #
+# Last, what the hooks cost an interface without an SPD: plain UDP over a
+# veth between two namespaces, with no SPD anywhere ("nohooks") and with an
+# SPD attached to a dummy interface in both namespaces ("hooks"), so that
+# the module's netfilter hooks run for every packet of the veth; the runs
+# alternate, the ratio hooks/nohooks is the point.
+#
 # Prints every run, the crypto drivers the kernel chose, then a table of
 # medians with the ratio ipsecif/xfrm and the SPD ratios, and all of it as
 # CSV on lines starting "# csv: " (the host keeps those).
@@ -402,6 +408,78 @@ spd_table() {
 	echo "ESP transport mode over veth; target 10k/1 >= $SPD_TARGET: $verdict"
 }
 
+# The hooks rows: plain veths, namespaces hnc/hns (no SPD) and hhc/hhs (an
+# SPD on a dummy interface of each).
+HOOK_VARIANTS=(nohooks hooks)
+
+hooks_setup() {
+	local variant client server netns
+
+	for variant in "${HOOK_VARIANTS[@]}"; do
+		client=hnc server=hns
+		[ "$variant" = hooks ] && client=hhc server=hhs
+		CLIENT_NS[$variant]=$client
+		SERVER_NS[$variant]=$server
+		underlay "$client" "$server"
+		in_ns "$client" ip addr add 10.0.0.1/24 dev "${client}0"
+		in_ns "$server" ip addr add 10.0.0.2/24 dev "${server}0"
+		[ "$variant" = hooks ] || continue
+		for netns in "$client" "$server"; do
+			in_ns "$netns" ip link add dum0 type dummy
+			in_ns "$netns" ip link set dum0 up
+			in_ns "$netns" ipsecctl spd add 1
+			in_ns "$netns" ipsecctl spd attach 1 dev dum0
+		done
+	done
+}
+
+bench_hooks() {
+	local variant run rate
+
+	echo "# hooks: plain UDP over veth, without and with SPD hooks in the netns"
+	hooks_setup
+	for variant in "${HOOK_VARIANTS[@]}"; do
+		if ! tunnel_ok "$variant"; then
+			FAILED=$((FAILED + 1))
+			netns_cleanup
+			return
+		fi
+	done
+	HOOKS_DONE=1
+	for run in $(seq "$RUNS"); do
+		for variant in "${HOOK_VARIANTS[@]}"; do
+			if rate=$(measure "$variant" udp); then
+				RESULT[udp,plain,$variant]+="$rate "
+				csv udp-hooks plain "$variant" "$run" "$rate" kpps
+				printf '# run %d %-4s %-18s %-8s %10s %s
+' "$run" hook \
+					plain "$variant" "$rate" kpps
+			else
+				echo "# bench failed: run $run hooks $variant: $rate"
+				FAILED=$((FAILED + 1))
+			fi
+		done
+	done
+	netns_cleanup
+}
+
+hooks_table() {
+	local without with ratio
+
+	# shellcheck disable=SC2086 # the runs are a list of words
+	without=$(median ${RESULT[udp,plain,nohooks]:-})
+	# shellcheck disable=SC2086
+	with=$(median ${RESULT[udp,plain,hooks]:-})
+	ratio=$(awk -v a="$with" -v b="$without" \
+		'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }')
+	csv udp-hooks plain nohooks median "$without" kpps
+	csv udp-hooks plain hooks median "$with" kpps
+	csv udp-hooks plain ratio median "$ratio" hooks/nohooks
+	printf '%-50s %10s %10s %7s\n' "Interface without an SPD" "no hooks" "hooks" "ratio"
+	printf '%-50s %10s %10s %7s\n' "  UDP 64 B plain veth (kpps)" "${without:--}" \
+		"${with:--}" "$ratio"
+}
+
 table() {
 	local row kind alg m_ipsecif m_xfrm ratio label host
 	local -A unit=([tcp]=Mbit/s [udp]=kpps)
@@ -434,6 +512,7 @@ table() {
 	echo "TCP: rate the receiver counted in ${RUN_SECONDS} s; UDP: 64-byte datagrams" \
 		"sent unthrottled (-b 0), datagrams received per second"
 	[ "$SPD_DONE" = 1 ] && spd_table
+	[ "$HOOKS_DONE" = 1 ] && hooks_table
 	printf '%s\n' "${DRIVERS[@]}"
 	echo
 }
@@ -449,6 +528,8 @@ for alg in "${ALGORITHMS[@]}"; do
 done
 SPD_DONE=0
 bench_spd
+HOOKS_DONE=0
+bench_hooks
 table
 echo "# csv: metric,algorithm,implementation,run,value,unit"
 printf '# csv: %s\n' "${CSV[@]}"

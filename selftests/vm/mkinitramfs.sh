@@ -44,7 +44,8 @@ copy_binary() {
 	done
 }
 
-for bin in bash ip genl ss tc ping iperf3 tcpdump jq kmod timeout nsenter; do
+# awk: mawk, as on the host; busybox awk has no math (rand, ^).
+for bin in bash awk ip genl ss tc ping iperf3 tcpdump jq kmod timeout nsenter; do
 	copy_binary "$(command -v "$bin" || echo "/usr/sbin/$bin")"
 done
 for tool in "${tools[@]}"; do
