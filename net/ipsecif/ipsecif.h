@@ -344,8 +344,8 @@ struct ipsecif_spd *ipsecif_spd_of_dev_rcu(const struct net_device *dev);
 struct ipsecif_policy *ipsecif_spd_lookup(struct ipsecif_spd *spd,
 					  const struct ipsecif_flow_key *key);
 struct ipsecif_policy *ipsecif_sa_in_policy(struct ipsecif_sa *sa,
-					 struct ipsecif_spd *spd,
-					 const struct ipsecif_flow_key *key);
+					    struct ipsecif_spd *spd,
+					    const struct ipsecif_flow_key *key);
 void ipsecif_spd_drop(struct ipsecif_spd *spd,
 		      enum ipsecif_spd_drop_reason why);
 

@@ -323,8 +323,8 @@ struct ipsecif_policy *ipsecif_spd_lookup(struct ipsecif_spd *spd,
  * such that matches @key; NULL if none. Under RCU.
  */
 struct ipsecif_policy *ipsecif_sa_in_policy(struct ipsecif_sa *sa,
-					 struct ipsecif_spd *spd,
-					 const struct ipsecif_flow_key *key)
+					    struct ipsecif_spd *spd,
+					    const struct ipsecif_flow_key *key)
 {
 	struct ipsecif_policy *p;
 

@@ -24,7 +24,8 @@ stock)
 	KVER=$(cut -d' ' -f1 "$LANEDIR/version")
 	MODROOT=$LANEDIR/root
 	MEM=2G
-	TIMEOUT=${VM_TIMEOUT:-1200}
+	# A whole run takes about 16 minutes; a hang ends at twice that.
+	TIMEOUT=${VM_TIMEOUT:-2100}
 	;;
 debug)
 	"$TOP/selftests/vm/build-debug-kernel.sh" "$BUILDDIR"
@@ -33,7 +34,8 @@ debug)
 	KVER=$(cat "$LANEDIR/kernelrelease")
 	MODROOT=
 	MEM=4G
-	TIMEOUT=${VM_TIMEOUT:-3000}
+	# CI's subset takes about 43 minutes.
+	TIMEOUT=${VM_TIMEOUT:-4200}
 	;;
 *)
 	echo "unknown kernel lane '$LANE' (stock or debug)" >&2
