@@ -558,8 +558,7 @@ int ipsecif_spd_detach(struct net_device *dev, struct ipsecif_spd *spd,
 }
 
 /* Calls @fn for each interface @spd is attached to, until it fails. */
-int ipsecif_spd_for_each_dev(struct ipsecif_spd *spd,
-			     int (*fn)(struct net_device *dev, void *arg),
+int ipsecif_spd_for_each_dev(struct ipsecif_spd *spd, ipsecif_dev_fn_t fn,
 			     void *arg)
 {
 	struct ipsecif_net *in = ipsecif_net(spd->net);
