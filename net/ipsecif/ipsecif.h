@@ -327,6 +327,7 @@ int ipsecif_spd_attach(struct ipsecif_spd *spd, struct net_device *dev,
 		       struct netlink_ext_ack *extack);
 int ipsecif_spd_detach(struct net_device *dev, struct ipsecif_spd *spd,
 		       struct netlink_ext_ack *extack);
+typedef int (*ipsecif_dev_fn_t)(struct net_device *dev, void *arg);
 int ipsecif_spd_for_each_dev(struct ipsecif_spd *spd, ipsecif_dev_fn_t fn,
 			     void *arg);
 int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
