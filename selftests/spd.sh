@@ -594,6 +594,32 @@ test_protect() {
 	expect_eq "in discard esp" 0 "$(pol_stat packets in 200 discard)"
 }
 
+# Larger than the MTU: a's datagrams are encrypted whole and the ESP is
+# fragmented; b's ESP arrives in fragments, which the SPD reassembles before
+# it looks at them. So do plaintext fragments that a bypass lets in.
+test_fragments() {
+	setup
+	peer_xfrm
+	pol 100 out protect sa 1 remote $B4
+	pol 100 in protect sa 2 remote $B4
+	expect_spd "" ping_ok a $B4 -s 3000
+	expect_spd "" ping_ok b $A4 -s 3000
+	expect_eq "SA 1 packets" $((2 * PINGS)) "$(sa_stat 1 packets)"
+	expect_eq "SA 2 packets" $((2 * PINGS)) "$(sa_stat 2 packets)"
+	expect_eq "in protect" $((2 * PINGS)) "$(pol_stat packets in 100 protect)"
+	in_ns b ip xfrm policy flush
+	in_ns b ip xfrm state flush
+	unpol 100 out remote $B4
+	unpol 100 in remote $B4
+	pol 100 out bypass remote $B4
+	pol 100 in bypass remote $B4
+	expect_spd "" ping_ok b $A4 -s 3000
+	expect_eq "in bypass, whole packets" "$PINGS" \
+		"$(pol_stat packets in 100 bypass)"
+	expect_eq "in bypass, bytes" $((PINGS * 3028)) \
+		"$(pol_stat bytes in 100 bypass)"
+}
+
 # One TCP port bypasses in both directions (a's client to b's port 5001,
 # b's client to a's port 5002) while ICMP is protected: on b0 the TCP ports
 # are seen in the clear, ICMP only as ESP, and the SAs count only the pings.
@@ -1176,6 +1202,7 @@ ktap_run \
 	"bad policies refused with their message, nothing changed" test_policy_refused \
 	"SAs used by policies cannot be deleted, flushed or protected" test_sa_in_use \
 	"protect: transport-mode SAs both ways against xfrm, counted once" test_protect \
+	"larger than the MTU: ESP fragmented on the way out, reassembled first in" test_fragments \
 	"bypass of one TCP port in the clear while ICMP is protected" test_bypass_port \
 	"discard drops and counts its matches, both directions" test_discard \
 	"equal priorities: the older policy decides; higher beats both" test_priority_equal \

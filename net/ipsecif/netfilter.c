@@ -15,8 +15,11 @@
  * through LOCAL_OUT and POST_ROUTING; the POST_ROUTING pass is run with our
  * own okfn, by which the hook knows not to match it again.
  *
- * Inbound, at PRE_ROUTING right after reassembly (the module turns on
- * IPv4/IPv6 defragmentation in the netns): ESP for an SA of one of the
+ * Inbound, at PRE_ROUTING, early: the hook reassembles what arrives in
+ * fragments on an interface with an SPD (with the reassembly queues of
+ * conntrack's zone 0, whose own defragmentation, when on, comes first and
+ * leaves us no fragment), so that interfaces without an SPD are left
+ * alone. Then ESP for an SA of one of the
  * SPD's inbound protect policies goes on to local delivery, where the ESP
  * handler of input.c hands it back to us; any other packet meets the
  * inbound policies. Decrypted packets must match an inbound protect policy
@@ -39,7 +42,7 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/ipv6_frag.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/route.h>
 
@@ -591,6 +594,28 @@ void ipsecif_spd_esp_input(struct sk_buff *skb, struct ipsecif_sa *sa,
 	ipsecif_input_decrypt(skb, sa, ipsecif_nf_in_done);
 }
 
+/* Reassembles @skb if it is a fragment: 0 when it is whole (or was made
+ * so), -EINPROGRESS when the queue took it, another error to drop it.
+ */
+static int ipsecif_nf_defrag(struct net *net, struct sk_buff *skb, u8 family)
+{
+	int ret;
+
+	if (family == AF_INET) {
+		if (!ip_is_fragment(ip_hdr(skb)))
+			return 0;
+		ret = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
+		if (!ret)
+			skb->ignore_df = 1;
+		return ret;
+	}
+	if (ipv6_hdr(skb)->nexthdr == NEXTHDR_TCP ||
+	    ipv6_hdr(skb)->nexthdr == NEXTHDR_UDP ||
+	    ipv6_hdr(skb)->nexthdr == NEXTHDR_ESP)
+		return 0;
+	return nf_ct_frag6_gather(net, skb, IP6_DEFRAG_CONNTRACK_IN);
+}
+
 static unsigned int ipsecif_nf_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -599,12 +624,19 @@ static unsigned int ipsecif_nf_in(void *priv, struct sk_buff *skb,
 	struct ipsecif_flow_key key;
 	struct ipsecif_spd *spd;
 	unsigned int l4off;
+	int ret;
 
 	if (state->okfn == ipsecif_nf_rcv_done)
 		return NF_ACCEPT;
 	spd = ipsecif_spd_of_dev_rcu(state->in);
 	if (likely(!spd))
 		return NF_ACCEPT;
+
+	ret = ipsecif_nf_defrag(state->net, skb, family);
+	if (ret == -EINPROGRESS)
+		return NF_STOLEN;
+	if (ret)
+		return NF_DROP;
 
 	l4off = ipsecif_flow_key_of(skb, family, IPSECIF_POLICY_IN, &key);
 	if (key.proto == IPPROTO_ESP && !key.opaque) {
@@ -658,35 +690,14 @@ static const struct nf_hook_ops ipsecif_nf_ops[] = {
 	},
 };
 
-/* While an interface of @net has an SPD: reassembly before our inbound
- * hook, and the hooks themselves. Under RTNL.
- */
+/* The hooks, while an interface of @net has an SPD. Under RTNL. */
 int ipsecif_nf_register(struct net *net)
 {
-	int ret;
-
-	ret = nf_defrag_ipv4_enable(net);
-	if (ret)
-		return ret;
-	ret = nf_defrag_ipv6_enable(net);
-	if (ret)
-		goto err_v4;
-	ret = nf_register_net_hooks(net, ipsecif_nf_ops,
-				    ARRAY_SIZE(ipsecif_nf_ops));
-	if (ret)
-		goto err_v6;
-	return 0;
-
-err_v6:
-	nf_defrag_ipv6_disable(net);
-err_v4:
-	nf_defrag_ipv4_disable(net);
-	return ret;
+	return nf_register_net_hooks(net, ipsecif_nf_ops,
+				     ARRAY_SIZE(ipsecif_nf_ops));
 }
 
 void ipsecif_nf_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, ipsecif_nf_ops, ARRAY_SIZE(ipsecif_nf_ops));
-	nf_defrag_ipv6_disable(net);
-	nf_defrag_ipv4_disable(net);
 }
