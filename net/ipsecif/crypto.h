@@ -29,7 +29,10 @@ struct ipsecif_crypto_ctx {
 	union ipsecif_addr saddr, daddr;
 	sa_family_t family;		/* of the outer header */
 	u8 tos;
+	u8 ttl;				/* 0: the route's */
 	__be16 df;
+	__be32 flowlabel;
+	__be16 sport, dport;		/* UDP encapsulation when sport != 0 */
 	bool xnet;
 	unsigned int inner_len;
 	/* receive only */

@@ -68,10 +68,21 @@ static void ipsecif_dev_free(struct net_device *dev)
 	free_percpu(dev->tstats);
 }
 
+static int ipsecif_change_mtu(struct net_device *dev, int mtu)
+{
+	struct ipsecif_dev *ipsecif = netdev_priv(dev);
+
+	if (!ipsecif->mtu_auto)
+		ipsecif->mtu_user = true;
+	dev->mtu = mtu;
+	return 0;
+}
+
 static const struct net_device_ops ipsecif_netdev_ops = {
 	.ndo_init		= ipsecif_dev_init,
 	.ndo_uninit		= ipsecif_dev_uninit,
 	.ndo_start_xmit		= ipsecif_xmit,
+	.ndo_change_mtu		= ipsecif_change_mtu,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
@@ -238,6 +249,7 @@ static int ipsecif_newlink(struct net *src_net, struct net_device *dev,
 		return ret;
 
 	ipsecif->config = cfg;
+	ipsecif->mtu_user = !!tb[IFLA_MTU];
 	if (cfg.mode == IPSECIF_MODE_P2MP)
 		dev->flags &= ~IFF_POINTOPOINT;
 	rcu_assign_pointer(ipsecif->underlay_net, src_net);

@@ -10,12 +10,17 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
+#include <linux/udp.h>
 #include <net/dsfield.h>
 #include <net/esp.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/route.h>
 #include <net/xfrm.h>
 
 #include "crypto.h"
@@ -34,9 +39,11 @@ static bool ipsecif_outer_matches(struct sk_buff *skb, struct ipsecif_sa *sa,
 	sa_family_t want;
 
 	if (sa->mode == IPSECIF_SA_MODE_TUNNEL) {
-		want = sa->family;
-		src = &sa->src;
-		dst = &sa->dst;
+		const struct ipsecif_sa_path *path = rcu_dereference(sa->path);
+
+		want = path->family;
+		src = &path->src;
+		dst = &path->dst;
 	} else {
 		if (!protect)
 			return true;
@@ -57,11 +64,28 @@ static bool ipsecif_outer_matches(struct sk_buff *skb, struct ipsecif_sa *sa,
 	       ipsecif_addr_equal(family, &odst, dst);
 }
 
+/* Replay and integrity failures are worth an alert on the monitor group:
+ * at most one per SA and kind per second.
+ */
+static void ipsecif_rx_alert(struct ipsecif_sa *sa, int kind, u8 event)
+{
+	unsigned long next = READ_ONCE(sa->alert_next[kind]);
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&sa->alert_next[kind], next, jiffies + HZ) != next)
+		return;
+	ipsecif_nl_sa_event(sa, IPSECIF_CMD_SA_ERROR, event, 0);
+}
+
 void ipsecif_rx_drop(struct ipsecif_sa *sa, struct sk_buff *skb,
 		     enum ipsecif_drop_reason why)
 {
 	ipsecif_sa_drop(sa, why);
 	kfree_skb(skb);
+	if (why == IPSECIF_DROP_REPLAY)
+		ipsecif_rx_alert(sa, 0, IPSECIF_SA_EVENT_REPLAY);
+	else if (why == IPSECIF_DROP_INTEGRITY)
+		ipsecif_rx_alert(sa, 1, IPSECIF_SA_EVENT_INTEGRITY);
 }
 
 /* Reads and checks the trailer; returns the next header, or a drop reason
@@ -135,8 +159,62 @@ static int ipsecif_replay_accept(struct ipsecif_sa *sa, u64 seq)
 	return ret;
 }
 
+/* The ipip model with a tunnel-mode SA: the decrypted packet is the
+ * peer's IP-in-IP packet from remote to local; what it carries is ours.
+ * Returns 0 or a drop reason as a negative number.
+ */
+static int ipsecif_strip_ipip(struct ipsecif_dev *ipsecif, struct sk_buff *skb)
+{
+	const struct ipsecif_link_config *cfg = &ipsecif->config;
+	union ipsecif_addr src = {}, dst = {};
+	unsigned int hlen;
+	u8 proto;
+
+	if (cfg->family == AF_INET) {
+		if (skb->protocol != htons(ETH_P_IP))
+			return -IPSECIF_DROP_NEXTHDR;
+		hlen = ip_hdr(skb)->ihl * 4;
+		if (!pskb_may_pull(skb, hlen) ||
+		    ip_is_fragment(ip_hdr(skb)))
+			return -IPSECIF_DROP_NEXTHDR;
+		proto = ip_hdr(skb)->protocol;
+		src.v4.s_addr = ip_hdr(skb)->saddr;
+		dst.v4.s_addr = ip_hdr(skb)->daddr;
+	} else {
+		if (skb->protocol != htons(ETH_P_IPV6))
+			return -IPSECIF_DROP_NEXTHDR;
+		hlen = sizeof(struct ipv6hdr);
+		proto = ipv6_hdr(skb)->nexthdr;
+		src.v6 = ipv6_hdr(skb)->saddr;
+		dst.v6 = ipv6_hdr(skb)->daddr;
+	}
+	if (!ipsecif_addr_equal(cfg->family, &src, &cfg->remote) ||
+	    !ipsecif_addr_equal(cfg->family, &dst, &cfg->local))
+		return -IPSECIF_DROP_NEXTHDR;
+	if (proto != IPPROTO_IPIP && proto != IPPROTO_IPV6)
+		return -IPSECIF_DROP_NEXTHDR;
+	__skb_pull(skb, hlen);
+	skb_reset_network_header(skb);
+	if (proto == IPPROTO_IPIP) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
+		    ip_hdr(skb)->version != 4 ||
+		    ntohs(ip_hdr(skb)->tot_len) > skb->len)
+			return -IPSECIF_DROP_NEXTHDR;
+		skb->protocol = htons(ETH_P_IP);
+		return pskb_trim(skb, ntohs(ip_hdr(skb)->tot_len)) ?
+		       -IPSECIF_DROP_RUNT : 0;
+	}
+	if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
+	    ipv6_hdr(skb)->version != 6 ||
+	    ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr) > skb->len)
+		return -IPSECIF_DROP_NEXTHDR;
+	skb->protocol = htons(ETH_P_IPV6);
+	return pskb_trim(skb, ntohs(ipv6_hdr(skb)->payload_len) +
+			 sizeof(struct ipv6hdr)) ? -IPSECIF_DROP_RUNT : 0;
+}
+
 static void ipsecif_deliver(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
-			    u8 outer_tos)
+			    u8 outer_tos, const struct ipsecif_sa_path *path)
 {
 	struct net_device *dev = ipsecif->dev;
 	struct net *underlay = rcu_dereference(ipsecif->underlay_net);
@@ -149,6 +227,20 @@ static void ipsecif_deliver(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
 	skb->pkt_type = PACKET_HOST;
 	skb->ip_summed = CHECKSUM_NONE;
 
+	if (path->flags & IPSECIF_SA_F_DECAP_DSCP) {
+		if (skb_ensure_writable(skb, skb->protocol == htons(ETH_P_IP) ?
+					sizeof(struct iphdr) :
+					sizeof(struct ipv6hdr)))
+			goto drop;
+		if (skb->protocol == htons(ETH_P_IP))
+			ipv4_change_dsfield(ip_hdr(skb), INET_ECN_MASK,
+					    outer_tos & ~INET_ECN_MASK);
+		else
+			ipv6_change_dsfield(ipv6_hdr(skb), INET_ECN_MASK,
+					    outer_tos & ~INET_ECN_MASK);
+	}
+	if (path->flags & IPSECIF_SA_F_NO_ECN)
+		outer_tos &= ~INET_ECN_MASK;
 	inner_tos = skb->protocol == htons(ETH_P_IP) ?
 		    ipv4_get_dsfield(ip_hdr(skb)) :
 		    ipv6_get_dsfield(ipv6_hdr(skb));
@@ -156,6 +248,7 @@ static void ipsecif_deliver(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
 	 * CE outside cannot carry it and is dropped.
 	 */
 	if (INET_ECN_decapsulate(skb, outer_tos, inner_tos) > 1) {
+drop:
 		DEV_STATS_INC(dev, rx_frame_errors);
 		kfree_skb(skb);
 		return;
@@ -190,6 +283,12 @@ int ipsecif_input_verify(struct ipsecif_crypto_ctx *ctx, int err,
 		ipsecif_rx_drop(sa, skb, -next_hdr);
 		return -1;
 	}
+	/* What the lifetimes count: the inner packet. */
+	if (!ipsecif_sa_lft_ok(sa, skb->len - sizeof(struct ip_esp_hdr) -
+			       sa->iv_len - sa->icv_len - 2 - *pad_len)) {
+		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_EXPIRED);
+		return -1;
+	}
 	return next_hdr;
 }
 
@@ -216,8 +315,17 @@ static void ipsecif_input_finish(struct ipsecif_crypto_ctx *ctx, int err)
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
 		goto out;
 	}
+	if (protect->ipsecif->config.family &&
+	    sa->mode == IPSECIF_SA_MODE_TUNNEL) {
+		err = ipsecif_strip_ipip(protect->ipsecif, skb);
+		if (err) {
+			ipsecif_rx_drop(sa, skb, -err);
+			goto out;
+		}
+	}
 	ipsecif_sa_count(sa, skb->len);
-	ipsecif_deliver(protect->ipsecif, skb, ctx->outer_tos);
+	ipsecif_deliver(protect->ipsecif, skb, ctx->outer_tos,
+			rcu_dereference(sa->path));
 out:
 	rcu_read_unlock();
 	ipsecif_sa_put(sa);
@@ -281,6 +389,10 @@ void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
 	u8 outer_tos;
 	u64 seq;
 
+	if (unlikely(test_bit(IPSECIF_SA_HARD, &sa->expired))) {
+		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_EXPIRED);
+		return;
+	}
 	if (!ipsecif_length_ok(skb, sa)) {
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_RUNT);
 		return;
@@ -319,10 +431,11 @@ void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
 		done(ctx, err);
 }
 
-/* The ESP handler of both families: 0 when the packet was ours (and is
- * consumed), -EINVAL to hand it to the next handler.
+/* The ESP handler of both families, for plain ESP and (@udp) ESP that
+ * came in UDP: 0 when the packet was ours (and is consumed), -EINVAL to
+ * hand it to the next handler.
  */
-static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family)
+static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family, bool udp)
 {
 	struct net *net = dev_net(skb->dev);
 	struct ipsecif_protect *protect;
@@ -338,7 +451,8 @@ static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family)
 	if (!sa) {
 		/* Ours but in no protection's RX set: drop and count. */
 		sa = ipsecif_sa_by_spi_rcu(net, spi);
-		if (!sa || !ipsecif_outer_matches(skb, sa, NULL, family))
+		if (!sa || !ipsecif_outer_matches(skb, sa, NULL, family) ||
+		    !!rcu_dereference(sa->path)->encap != udp)
 			goto not_ours;
 		/* An SA of inbound protect policies: policy mode. */
 		if (list_first_or_null_rcu(&sa->spd_in, struct ipsecif_policy,
@@ -349,7 +463,8 @@ static int ipsecif_esp_rcv(struct sk_buff *skb, sa_family_t family)
 		goto out;
 	}
 	protect = rcu_dereference(sa->rx_protect);
-	if (!ipsecif_outer_matches(skb, sa, protect, family))
+	if (!ipsecif_outer_matches(skb, sa, protect, family) ||
+	    !!rcu_dereference(sa->path)->encap != udp)
 		goto not_ours;
 	if (!protect || !netif_running(protect->ipsecif->dev)) {
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_NO_PROTECT);
@@ -366,37 +481,69 @@ not_ours:
 
 static int ipsecif_esp4_rcv(struct sk_buff *skb)
 {
-	return ipsecif_esp_rcv(skb, AF_INET);
+	return ipsecif_esp_rcv(skb, AF_INET, false);
 }
 
 static int ipsecif_esp6_rcv(struct sk_buff *skb)
 {
-	return ipsecif_esp_rcv(skb, AF_INET6);
+	return ipsecif_esp_rcv(skb, AF_INET6, false);
 }
 
-/* We never use xfrm_input(), so its callbacks are never about our packets,
- * and ICMP errors about ESP go on to the other handlers.
- */
+/* We never use xfrm_input(), so its callbacks are never about our packets. */
 static int ipsecif_xfrm_cb(struct sk_buff *skb, int err)
 {
 	return 1;
 }
 
+/* ESP that came in UDP (RFC 3948), stripped of the UDP header by the
+ * encap_rcv of our socket (encap.c) or of an IKE daemon's UDP_ENCAP socket.
+ */
 static int ipsecif_xfrm_input(struct sk_buff *skb, int nexthdr, __be32 spi,
 			      int encap_type)
 {
-	return -EINVAL;
+	if (encap_type != UDP_ENCAP_ESPINUDP)
+		return -EINVAL;
+	return ipsecif_esp_rcv(skb, XFRM_SPI_SKB_CB(skb)->family, true);
+}
+
+/* ICMP errors about ESP we sent: "fragmentation needed" / "packet too big"
+ * lower the path MTU of the underlay route, which the next packets of the
+ * interface see (output.c). Errors about others' ESP go on.
+ */
+static bool ipsecif_spi_is_ours(struct net *net, __be32 spi)
+{
+	bool ours;
+
+	rcu_read_lock();
+	ours = ipsecif_sa_by_spi_rcu(net, spi);
+	rcu_read_unlock();
+	return ours;
 }
 
 static int ipsecif_esp4_err(struct sk_buff *skb, u32 info)
 {
-	return -ENOENT;
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	struct ip_esp_hdr *esph = (void *)(skb->data + (iph->ihl << 2));
+	struct net *net = dev_net(skb->dev);
+
+	if (icmp_hdr(skb)->type != ICMP_DEST_UNREACH ||
+	    icmp_hdr(skb)->code != ICMP_FRAG_NEEDED ||
+	    !ipsecif_spi_is_ours(net, esph->spi))
+		return -ENOENT;
+	ipv4_update_pmtu(skb, net, info, 0, IPPROTO_ESP);
+	return 0;
 }
 
 static int ipsecif_esp6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 			    u8 type, u8 code, int offset, __be32 info)
 {
-	return -ENOENT;
+	struct ip_esp_hdr *esph = (void *)(skb->data + offset);
+	struct net *net = dev_net(skb->dev);
+
+	if (type != ICMPV6_PKT_TOOBIG || !ipsecif_spi_is_ours(net, esph->spi))
+		return -ENOENT;
+	ip6_update_pmtu(skb, net, info, 0, 0, sock_net_uid(net, NULL));
+	return 0;
 }
 
 static struct xfrm4_protocol ipsecif_esp4_protocol __read_mostly = {

@@ -15,6 +15,7 @@
 #include <linux/crypto.h>
 #include <linux/hashtable.h>
 #include <linux/in6.h>
+#include <linux/ip.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/refcount.h>
@@ -52,6 +53,15 @@ struct ipsecif_link_config {
 
 #define IPSECIF_PEER_HASH_BITS 8
 
+/* The IP-in-IP header an interface with local/remote adds itself. */
+static inline unsigned int
+ipsecif_config_overhead(const struct ipsecif_link_config *cfg)
+{
+	if (cfg->family == AF_INET6)
+		return sizeof(struct ipv6hdr);
+	return cfg->family == AF_INET ? sizeof(struct iphdr) : 0;
+}
+
 struct ipsecif_dev {
 	struct net_device *dev;
 	/* The netns the interface was created in, where its outer packets
@@ -61,6 +71,8 @@ struct ipsecif_dev {
 	struct net __rcu *underlay_net;
 	struct list_head device_list;	/* all ipsecif devices, under RTNL */
 	struct ipsecif_link_config config;
+	bool mtu_user;			/* RTNL: the user set the MTU */
+	bool mtu_auto;			/* RTNL: ipsecif_auto_mtu() sets it */
 	struct gro_cells gro_cells;
 	/* p2p: the only protection; p2mp: protections hashed by peer */
 	struct ipsecif_protect __rcu *p2p_protect;
@@ -96,21 +108,59 @@ struct ipsecif_alg {
 	u8 key[];
 };
 
+/* What SA_UPDATE may change on a live SA: replaced whole under RTNL, read
+ * by the datapath under RCU.
+ */
+struct ipsecif_sa_path {
+	sa_family_t family;		/* of src/dst; 0 in transport mode */
+	union ipsecif_addr src;
+	union ipsecif_addr dst;
+	u32 flags;			/* IPSECIF_SA_F_* other than ESN */
+	u8 dscp;			/* outer DSCP with DONT_ENCAP_DSCP */
+	u8 ttl;				/* 0: the route's */
+	u8 encap;			/* 0 or UDP_ENCAP_ESPINUDP */
+	__be16 sport, dport;		/* UDP encapsulation */
+	struct rcu_head rcu;
+};
+
+struct ipsecif_lifetime {
+	u64 bytes;
+	u64 packets;
+	u64 seconds;
+};
+
+/* Bits of ipsecif_sa.expired */
+enum {
+	IPSECIF_SA_SOFT,
+	IPSECIF_SA_HARD,
+};
+
 struct ipsecif_sa {
 	/* Set at creation, then read-only. */
 	u32 id;
 	__be32 spi;
 	enum ipsecif_sa_mode mode;
-	sa_family_t family;		/* of src/dst; 0 in transport mode */
-	union ipsecif_addr src;
-	union ipsecif_addr dst;
-	u32 flags;			/* IPSECIF_SA_F_* */
+	u32 flags;			/* IPSECIF_SA_F_ESN or 0 */
+	struct ipsecif_sa_path __rcu *path;
 	struct crypto_aead *aead;
 	u8 iv_len;
 	u8 icv_len;
 	u8 pad_align;			/* ESP padding boundary (RFC 4303 2.4) */
 	struct ipsecif_alg *aead_alg, *enc_alg, *auth_alg;
 	struct net *net;		/* owner; SAs die with their netns */
+
+	/* Lifetimes: the limits (RTNL writes, the datapath reads once), what
+	 * counts against them while a byte or packet limit is set, when the
+	 * SA was added (jiffies), the seconds timer, which limits fired.
+	 */
+	struct ipsecif_lifetime soft, hard;
+	bool lft_counting;
+	atomic64_t lft_bytes;
+	atomic64_t lft_packets;
+	unsigned long add_time;
+	struct timer_list lft_timer;
+	unsigned long expired;		/* IPSECIF_SA_SOFT, IPSECIF_SA_HARD */
+	unsigned long alert_next[2];	/* replay, integrity: rate limit */
 
 	/* Transmit: the last sequence number used; stopped when exhausted. */
 	atomic64_t seq_out;
@@ -135,6 +185,9 @@ struct ipsecif_sa {
 	struct hlist_node spi_node;	/* ipsecif_net.sa_by_spi, RCU */
 	struct hlist_node rx_node;	/* underlay ipsecif_net.rx_by_spi, RCU */
 	struct net *rx_net;		/* whose rx_by_spi holds rx_node */
+	/* The UDP socket (encap.c) this RX SA holds in rx_net, if any. */
+	sa_family_t encap_family;
+	__be16 encap_port;
 
 	struct ipsecif_sa_stats __percpu *stats;
 	refcount_t refcnt;
@@ -261,6 +314,8 @@ struct ipsecif_net {
 	/* SPD attachments by interface (struct ipsecif_spd_attach), RCU */
 	DECLARE_HASHTABLE(spd_devs, IPSECIF_SPD_HASH_BITS);
 	unsigned int n_attached;	/* RTNL; hooks registered while > 0 */
+	/* UDP sockets for encapsulated ESP (struct ipsecif_encap_sock) */
+	struct hlist_head encap_socks;	/* RTNL */
 };
 
 /* device.c */
@@ -297,6 +352,22 @@ static inline u64 ipsecif_sa_last_seq(struct ipsecif_sa *sa)
 	return min_t(u64, seq, U32_MAX);
 }
 
+int ipsecif_sa_update(struct net *net, struct nlattr **tb,
+		      struct netlink_ext_ack *extack);
+bool ipsecif_sa_lft_account(struct ipsecif_sa *sa, unsigned int bytes);
+
+/* Counts a packet of @bytes against the lifetimes of @sa; false when the SA
+ * has expired (hard) and the packet must be dropped.
+ */
+static inline bool ipsecif_sa_lft_ok(struct ipsecif_sa *sa, unsigned int bytes)
+{
+	if (unlikely(test_bit(IPSECIF_SA_HARD, &sa->expired)))
+		return false;
+	if (!READ_ONCE(sa->lft_counting))
+		return true;
+	return ipsecif_sa_lft_account(sa, bytes);
+}
+
 void ipsecif_sa_count(struct ipsecif_sa *sa, unsigned int bytes);
 void ipsecif_sa_drop(struct ipsecif_sa *sa, enum ipsecif_drop_reason why);
 void ipsecif_sa_read_stats(struct ipsecif_sa *sa, u64 *packets, u64 *bytes,
@@ -312,6 +383,9 @@ int ipsecif_protect_del(struct ipsecif_dev *ipsecif, struct nlattr **tb,
 void ipsecif_protect_flush(struct ipsecif_dev *ipsecif);
 void ipsecif_protect_forget_underlay(struct ipsecif_dev *ipsecif);
 void ipsecif_protect_release_sa(struct ipsecif_sa *sa);
+int ipsecif_protect_sa_path_change(struct ipsecif_sa *sa,
+				   const struct ipsecif_sa_path *path,
+				   struct netlink_ext_ack *extack);
 void ipsecif_update_carrier(struct ipsecif_dev *ipsecif);
 struct ipsecif_protect *ipsecif_protect_for_skb(struct ipsecif_dev *ipsecif,
 						struct sk_buff *skb);
@@ -359,11 +433,16 @@ void ipsecif_spd_esp_input(struct sk_buff *skb, struct ipsecif_sa *sa,
 struct ipsecif_crypto_ctx;
 typedef void (*ipsecif_crypto_done_t)(struct ipsecif_crypto_ctx *ctx, int err);
 netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev);
-struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa);
+void ipsecif_auto_mtu(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa);
+struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa,
+					       unsigned int len);
+unsigned int ipsecif_sa_overhead(const struct ipsecif_sa *sa,
+				 sa_family_t family, bool udp);
 int ipsecif_esp_seal(struct ipsecif_crypto_ctx *ctx, struct sk_buff *skb,
 		     unsigned int hdr_len, u8 nexthdr, unsigned int headroom,
 		     ipsecif_crypto_done_t done);
-void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx);
+void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx,
+			  const struct ipsecif_sa_path *path);
 struct dst_entry *ipsecif_route_outer(struct net *net,
 				      struct ipsecif_crypto_ctx *ctx, u32 mark);
 
@@ -382,5 +461,18 @@ int ipsecif_strip_tunnel(struct sk_buff *skb, struct ipsecif_sa *sa,
 /* netlink.c */
 int ipsecif_genl_init(void);
 void ipsecif_genl_exit(void);
+void ipsecif_nl_notify_sa(struct ipsecif_sa *sa, u8 cmd);
+void ipsecif_nl_sa_event(struct ipsecif_sa *sa, u8 cmd, u8 event, u8 limit);
+void ipsecif_nl_notify_protect(struct ipsecif_dev *ipsecif,
+			       const struct ipsecif_protect *p, u8 cmd);
+void ipsecif_nl_notify_spd(struct net *net, u32 id, int ifindex, u8 cmd);
+void ipsecif_nl_notify_policy(struct ipsecif_spd *spd,
+			      const struct ipsecif_policy *pol, u8 cmd);
+
+/* encap.c: UDP encapsulation (NAT traversal) */
+int ipsecif_encap_get(struct net *net, sa_family_t family, __be16 port,
+		      struct netlink_ext_ack *extack);
+void ipsecif_encap_put(struct net *net, sa_family_t family, __be16 port);
+void ipsecif_encap_net_exit(struct net *net);
 
 #endif /* _NET_IPSECIF_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module entry points: the per-netns state (SA and SPD tables), the
+ * Module entry points: the per-netns state (SA and SPD tables, UDP
+ * encapsulation sockets), the
  * interface kind, the ESP receive handlers, the SPD notifier and the generic
  * netlink family, set up in that order and torn down in reverse.
  */
@@ -28,6 +29,7 @@ static void __net_exit ipsecif_net_exit(struct net *net)
 {
 	ipsecif_spd_net_exit(net);
 	ipsecif_net_flush(net);
+	ipsecif_encap_net_exit(net);
 }
 
 static struct pernet_operations ipsecif_net_ops = {

@@ -213,8 +213,8 @@ static void ipsecif_nf_push_outer(struct ipsecif_crypto_ctx *ctx)
 		iph->ihl = sizeof(*iph) >> 2;
 		iph->tos = ctx->tos;
 		iph->tot_len = htons(skb->len);
-		iph->frag_off = 0;
-		iph->ttl = ip4_dst_hoplimit(dst);
+		iph->frag_off = ctx->df;
+		iph->ttl = ctx->ttl ?: ip4_dst_hoplimit(dst);
 		iph->protocol = IPPROTO_ESP;
 		iph->saddr = ctx->saddr.v4.s_addr;
 		iph->daddr = ctx->daddr.v4.s_addr;
@@ -228,10 +228,10 @@ static void ipsecif_nf_push_outer(struct ipsecif_crypto_ctx *ctx)
 		skb_push(skb, sizeof(*ip6h));
 		skb_reset_network_header(skb);
 		ip6h = ipv6_hdr(skb);
-		ip6_flow_hdr(ip6h, ctx->tos, 0);
+		ip6_flow_hdr(ip6h, ctx->tos, ctx->flowlabel);
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 		ip6h->nexthdr = IPPROTO_ESP;
-		ip6h->hop_limit = ip6_dst_hoplimit(dst);
+		ip6h->hop_limit = ctx->ttl ?: ip6_dst_hoplimit(dst);
 		ip6h->saddr = ctx->saddr.v6;
 		ip6h->daddr = ctx->daddr.v6;
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
@@ -324,15 +324,20 @@ static void ipsecif_nf_protect_one(struct sk_buff *skb, struct ipsecif_spd *spd,
 		ipsecif_sa_drop(sa, IPSECIF_DROP_SEQ_EXHAUSTED);
 		goto drop;
 	}
-	ctx = ipsecif_esp_ctx_new(sa);
+	ctx = ipsecif_esp_ctx_new(sa, skb->len);
 	if (!ctx)
 		goto drop;
 	ctx->inner_len = skb->len;
 	if (sa->mode == IPSECIF_SA_MODE_TUNNEL) {
-		ipsecif_inner_fields(skb, ctx);
-		ctx->family = sa->family;
-		ctx->saddr = sa->src;
-		ctx->daddr = sa->dst;
+		const struct ipsecif_sa_path *path = rcu_dereference(sa->path);
+
+		ipsecif_inner_fields(skb, ctx, path);
+		/* The outer packet may be fragmented unless "df set". */
+		if (!(path->flags & IPSECIF_SA_F_DF_SET))
+			ctx->df = 0;
+		ctx->family = path->family;
+		ctx->saddr = path->src;
+		ctx->daddr = path->dst;
 		ctx->dst = ipsecif_route_outer(dev_net(skb_dst(skb)->dev), ctx,
 					       skb->mark);
 		if (!ctx->dst)

@@ -22,13 +22,13 @@ const struct nla_policy ipsecif_alg_policy[IPSECIF_ALG_A_MAX + 1] = {
 	[IPSECIF_ALG_A_ICV_LEN]	= { .type = NLA_U32 },
 };
 
-static const struct nla_policy ipsecif_encap_policy[IPSECIF_ENCAP_A_MAX + 1] = {
-	[IPSECIF_ENCAP_A_TYPE]	= { .type = NLA_U8 },
+const struct nla_policy ipsecif_encap_policy[IPSECIF_ENCAP_A_MAX + 1] = {
+	[IPSECIF_ENCAP_A_TYPE]	= NLA_POLICY_RANGE(NLA_U8, 0, UDP_ENCAP_ESPINUDP),
 	[IPSECIF_ENCAP_A_SPORT]	= { .type = NLA_U16 },
 	[IPSECIF_ENCAP_A_DPORT]	= { .type = NLA_U16 },
 };
 
-static const struct nla_policy
+const struct nla_policy
 ipsecif_lifetime_policy[IPSECIF_LIFETIME_A_MAX + 1] = {
 	[IPSECIF_LIFETIME_A_BYTES]	= { .type = NLA_U64 },
 	[IPSECIF_LIFETIME_A_PACKETS]	= { .type = NLA_U64 },
@@ -48,7 +48,13 @@ const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 	[IPSECIF_SA_A_ENC]		= NLA_POLICY_NESTED(ipsecif_alg_policy),
 	[IPSECIF_SA_A_AUTH]		= NLA_POLICY_NESTED(ipsecif_alg_policy),
 	[IPSECIF_SA_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
-							  IPSECIF_SA_F_ESN),
+					IPSECIF_SA_F_ESN |
+					IPSECIF_SA_F_DECAP_DSCP |
+					IPSECIF_SA_F_NO_ECN |
+					IPSECIF_SA_F_DONT_ENCAP_DSCP |
+					IPSECIF_SA_F_DF_SET |
+					IPSECIF_SA_F_DF_CLEAR |
+					IPSECIF_SA_F_COPY_FLOWLABEL),
 	[IPSECIF_SA_A_REPLAY_WINDOW]	= NLA_POLICY_MAX(NLA_U32,
 						 IPSECIF_REPLAY_MAX_WINDOW),
 	[IPSECIF_SA_A_ENCAP]		= NLA_POLICY_NESTED(ipsecif_encap_policy),
@@ -57,6 +63,16 @@ const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 	[IPSECIF_SA_A_SEQ_OUT]		= { .type = NLA_U64 },
 	[IPSECIF_SA_A_STATS]		= { .type = NLA_REJECT,
 		.reject_message = "ipsecif: statistics are read-only" },
+	[IPSECIF_SA_A_DSCP]		= NLA_POLICY_MAX(NLA_U8, 63),
+	[IPSECIF_SA_A_TTL]		= { .type = NLA_U8 },
+	[IPSECIF_SA_A_LIFETIME_CUR]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: the current lifetime is read-only" },
+	[IPSECIF_SA_A_EXPIRED]		= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: the expiry state is read-only" },
+	[IPSECIF_SA_A_EVENT]		= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: events are sent, not set" },
+	[IPSECIF_SA_A_EVENT_LIMIT]	= { .type = NLA_REJECT,
+		.reject_message = "ipsecif: events are sent, not set" },
 };
 
 const struct nla_policy ipsecif_protect_policy[IPSECIF_PROTECT_A_MAX + 1] = {
@@ -159,8 +175,28 @@ static int ipsecif_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	rtnl_lock();
 	sa = ipsecif_sa_create(genl_info_net(info), tb, info->extack);
+	if (!IS_ERR(sa))
+		ipsecif_nl_notify_sa(sa, IPSECIF_CMD_SA_NEW);
 	rtnl_unlock();
 	return PTR_ERR_OR_ZERO(sa);
+}
+
+static int ipsecif_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[IPSECIF_SA_A_MAX + 1];
+	int ret;
+
+	ret = ipsecif_nl_parse_sa(info, tb);
+	if (ret)
+		return ret;
+	rtnl_lock();
+	ret = ipsecif_sa_update(genl_info_net(info), tb, info->extack);
+	if (!ret)
+		ipsecif_nl_notify_sa(ipsecif_sa_by_id(genl_info_net(info),
+				     nla_get_u32(tb[IPSECIF_SA_A_ID])),
+				     IPSECIF_CMD_SA_UPDATE);
+	rtnl_unlock();
+	return ret;
 }
 
 static int ipsecif_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
@@ -244,27 +280,92 @@ static int ipsecif_nl_put_stats(struct sk_buff *skb, struct ipsecif_sa *sa)
 	return 0;
 }
 
-static int ipsecif_nl_put_endpoints(struct sk_buff *skb,
-				    const struct ipsecif_sa *sa)
+/* The endpoints, outer header options and encapsulation. */
+static int ipsecif_nl_put_path(struct sk_buff *skb,
+			       const struct ipsecif_sa_path *path)
 {
-	if (sa->family == AF_INET)
-		return nla_put_in_addr(skb, IPSECIF_SA_A_SRC, sa->src.v4.s_addr) ?:
-		       nla_put_in_addr(skb, IPSECIF_SA_A_DST, sa->dst.v4.s_addr);
-	if (sa->family == AF_INET6)
-		return nla_put_in6_addr(skb, IPSECIF_SA_A_SRC6, &sa->src.v6) ?:
-		       nla_put_in6_addr(skb, IPSECIF_SA_A_DST6, &sa->dst.v6);
+	struct nlattr *nest;
+
+	if (path->family == AF_INET &&
+	    (nla_put_in_addr(skb, IPSECIF_SA_A_SRC, path->src.v4.s_addr) ||
+	     nla_put_in_addr(skb, IPSECIF_SA_A_DST, path->dst.v4.s_addr)))
+		return -EMSGSIZE;
+	if (path->family == AF_INET6 &&
+	    (nla_put_in6_addr(skb, IPSECIF_SA_A_SRC6, &path->src.v6) ||
+	     nla_put_in6_addr(skb, IPSECIF_SA_A_DST6, &path->dst.v6)))
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, IPSECIF_SA_A_DSCP, path->dscp) ||
+	    nla_put_u8(skb, IPSECIF_SA_A_TTL, path->ttl))
+		return -EMSGSIZE;
+	if (!path->encap)
+		return 0;
+	nest = nla_nest_start(skb, IPSECIF_SA_A_ENCAP);
+	if (!nest ||
+	    nla_put_u8(skb, IPSECIF_ENCAP_A_TYPE, path->encap) ||
+	    nla_put_u16(skb, IPSECIF_ENCAP_A_SPORT, ntohs(path->sport)) ||
+	    nla_put_u16(skb, IPSECIF_ENCAP_A_DPORT, ntohs(path->dport)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
 	return 0;
 }
 
-/* One SA as a message; keys only when @with_keys (the caller is admin). */
-static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
-			      u32 portid, u32 seq, int flags, bool with_keys)
+static int ipsecif_nl_put_lifetime(struct sk_buff *skb, int type, u64 bytes,
+				   u64 packets, u64 seconds)
 {
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest ||
+	    nla_put_u64_64bit(skb, IPSECIF_LIFETIME_A_BYTES, bytes,
+			      IPSECIF_LIFETIME_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_LIFETIME_A_PACKETS, packets,
+			      IPSECIF_LIFETIME_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_LIFETIME_A_SECONDS, seconds,
+			      IPSECIF_LIFETIME_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The limits, what counts against them, and whether they were reached. */
+static int ipsecif_nl_put_lifetimes(struct sk_buff *skb, struct ipsecif_sa *sa)
+{
+	u64 packets, bytes, drops[IPSECIF_DROP_MAX];
+	u8 expired = IPSECIF_SA_LIVE;
+
+	if (test_bit(IPSECIF_SA_HARD, &sa->expired))
+		expired = IPSECIF_SA_HARD_EXPIRED;
+	else if (test_bit(IPSECIF_SA_SOFT, &sa->expired))
+		expired = IPSECIF_SA_SOFT_EXPIRED;
+	if (READ_ONCE(sa->lft_counting)) {
+		packets = atomic64_read(&sa->lft_packets);
+		bytes = atomic64_read(&sa->lft_bytes);
+	} else {
+		ipsecif_sa_read_stats(sa, &packets, &bytes, drops);
+	}
+	return ipsecif_nl_put_lifetime(skb, IPSECIF_SA_A_LIFETIME_SOFT,
+				       sa->soft.bytes, sa->soft.packets,
+				       sa->soft.seconds) ?:
+	       ipsecif_nl_put_lifetime(skb, IPSECIF_SA_A_LIFETIME_HARD,
+				       sa->hard.bytes, sa->hard.packets,
+				       sa->hard.seconds) ?:
+	       ipsecif_nl_put_lifetime(skb, IPSECIF_SA_A_LIFETIME_CUR, bytes,
+				       packets,
+				       (jiffies - sa->add_time) / HZ) ?:
+	       nla_put_u8(skb, IPSECIF_SA_A_EXPIRED, expired);
+}
+
+/* One SA as a message of command @cmd; keys only when @with_keys (the
+ * caller is admin). Under RTNL.
+ */
+static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
+			      u32 portid, u32 seq, int flags, bool with_keys,
+			      u8 cmd)
+{
+	const struct ipsecif_sa_path *path = rtnl_dereference(sa->path);
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, flags,
-			  IPSECIF_CMD_SA_GET);
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, IPSECIF_A_SA);
@@ -272,8 +373,9 @@ static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
 	    nla_put_u32(skb, IPSECIF_SA_A_ID, sa->id) ||
 	    nla_put_u32(skb, IPSECIF_SA_A_SPI, ntohl(sa->spi)) ||
 	    nla_put_u8(skb, IPSECIF_SA_A_MODE, sa->mode) ||
-	    ipsecif_nl_put_endpoints(skb, sa) ||
-	    nla_put_u32(skb, IPSECIF_SA_A_FLAGS, sa->flags) ||
+	    ipsecif_nl_put_path(skb, path) ||
+	    ipsecif_nl_put_lifetimes(skb, sa) ||
+	    nla_put_u32(skb, IPSECIF_SA_A_FLAGS, sa->flags | path->flags) ||
 	    nla_put_u32(skb, IPSECIF_SA_A_REPLAY_WINDOW, sa->replay->window) ||
 	    nla_put_u64_64bit(skb, IPSECIF_SA_A_SEQ_OUT, ipsecif_sa_last_seq(sa),
 			      IPSECIF_SA_A_PAD) ||
@@ -308,7 +410,8 @@ static int ipsecif_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	sa = ipsecif_sa_by_id(genl_info_net(info), id);
 	if (sa)
 		ret = ipsecif_nl_fill_sa(msg, sa, info->snd_portid,
-					 info->snd_seq, 0, admin);
+					 info->snd_seq, 0, admin,
+					 IPSECIF_CMD_SA_GET);
 	rtnl_unlock();
 	if (!sa) {
 		NL_SET_ERR_MSG(info->extack, "ipsecif: no SA with this id");
@@ -340,7 +443,7 @@ static int ipsecif_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				continue;
 			if (ipsecif_nl_fill_sa(skb, sa, NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					       admin))
+					       admin, IPSECIF_CMD_SA_GET))
 				goto out;
 			cb->args[1] = idx;
 		}
@@ -430,15 +533,15 @@ static int ipsecif_nl_put_peer(struct sk_buff *skb,
 
 static int ipsecif_nl_fill_protect(struct sk_buff *skb,
 				   const struct ipsecif_protect *p,
-				   u32 portid, u32 seq)
+				   u32 portid, u32 seq, u8 cmd)
 {
 	struct net_device *dev = p->ipsecif->dev;
 	struct nlattr *nest;
 	void *hdr;
 	int i;
 
-	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, NLM_F_MULTI,
-			  IPSECIF_CMD_PROTECT_GET);
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family,
+			  cmd == IPSECIF_CMD_PROTECT_GET ? NLM_F_MULTI : 0, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, IPSECIF_A_IFINDEX, dev->ifindex) ||
@@ -473,14 +576,16 @@ static int ipsecif_nl_dump_dev(struct sk_buff *skb, struct netlink_callback *cb,
 
 	p = rtnl_dereference(ipsecif->p2p_protect);
 	if (p && idx++ >= *skip) {
-		if (ipsecif_nl_fill_protect(skb, p, portid, seq))
+		if (ipsecif_nl_fill_protect(skb, p, portid, seq,
+					    IPSECIF_CMD_PROTECT_GET))
 			return -EMSGSIZE;
 		*skip = idx;
 	}
 	hash_for_each(ipsecif->peers, bkt, p, node) {
 		if (idx++ < *skip)
 			continue;
-		if (ipsecif_nl_fill_protect(skb, p, portid, seq))
+		if (ipsecif_nl_fill_protect(skb, p, portid, seq,
+					    IPSECIF_CMD_PROTECT_GET))
 			return -EMSGSIZE;
 		*skip = idx;
 	}
@@ -577,6 +682,9 @@ static int ipsecif_nl_spd_new(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	rtnl_lock();
 	ret = ipsecif_spd_create(genl_info_net(info), id, info->extack);
+	if (!ret)
+		ipsecif_nl_notify_spd(genl_info_net(info), id, 0,
+				      IPSECIF_CMD_SPD_NEW);
 	rtnl_unlock();
 	return ret;
 }
@@ -591,6 +699,9 @@ static int ipsecif_nl_spd_del(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	rtnl_lock();
 	ret = ipsecif_spd_delete(genl_info_net(info), id, info->extack);
+	if (!ret)
+		ipsecif_nl_notify_spd(genl_info_net(info), id, 0,
+				      IPSECIF_CMD_SPD_DEL);
 	rtnl_unlock();
 	return ret;
 }
@@ -628,6 +739,9 @@ static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
 		dev = ipsecif_nl_any_dev(info);
 		ret = dev ? ipsecif_spd_attach(spd, dev, info->extack) :
 			    -ENODEV;
+		if (!ret)
+			ipsecif_nl_notify_spd(spd->net, spd->id, dev->ifindex,
+					      IPSECIF_CMD_SPD_ATTACH);
 	}
 	rtnl_unlock();
 	return ret;
@@ -644,8 +758,13 @@ static int ipsecif_nl_spd_detach(struct sk_buff *skb, struct genl_info *info)
 		spd = ipsecif_nl_spd(info, &ret);
 	if (!ret) {
 		dev = ipsecif_nl_any_dev(info);
+		spd = dev ? ipsecif_spd_of_dev_rcu(dev) : NULL;
 		ret = dev ? ipsecif_spd_detach(dev, spd, info->extack) :
 			    -ENODEV;
+		if (!ret && spd)
+			ipsecif_nl_notify_spd(dev_net(dev), spd->id,
+					      dev->ifindex,
+					      IPSECIF_CMD_SPD_DETACH);
 	}
 	rtnl_unlock();
 	return ret;
@@ -823,14 +942,14 @@ static int ipsecif_nl_put_selectors(struct sk_buff *skb,
 
 static int ipsecif_nl_fill_policy(struct sk_buff *skb,
 				  const struct ipsecif_policy *p,
-				  u32 portid, u32 seq)
+				  u32 portid, u32 seq, u8 cmd)
 {
 	struct nlattr *nest, *stats;
 	u64 packets, bytes;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family, NLM_F_MULTI,
-			  IPSECIF_CMD_POLICY_GET);
+	hdr = genlmsg_put(skb, portid, seq, &ipsecif_genl_family,
+			  cmd == IPSECIF_CMD_POLICY_GET ? NLM_F_MULTI : 0, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, IPSECIF_A_SPD);
@@ -900,7 +1019,8 @@ static int ipsecif_nl_policy_dump(struct sk_buff *skb,
 				continue;
 			if (ipsecif_nl_fill_policy(skb, p,
 						   NETLINK_CB(cb->skb).portid,
-						   cb->nlh->nlmsg_seq))
+						   cb->nlh->nlmsg_seq,
+						   IPSECIF_CMD_POLICY_GET))
 				goto full;
 			cb->args[2] = idx;
 		}
@@ -972,6 +1092,10 @@ static const struct genl_ops ipsecif_genl_ops[] = {
 	}, {
 		.cmd	= IPSECIF_CMD_POLICY_GET,
 		.dumpit	= ipsecif_nl_policy_dump,
+	}, {
+		.cmd	= IPSECIF_CMD_SA_UPDATE,
+		.doit	= ipsecif_nl_sa_update,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 
@@ -991,6 +1115,137 @@ static struct genl_family ipsecif_genl_family __ro_after_init = {
 	.mcgrps		= ipsecif_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ipsecif_mcgrps),
 };
+
+/* Notifications to the monitor group of @net. */
+static void ipsecif_nl_multicast(struct net *net, struct sk_buff *msg,
+				 gfp_t gfp)
+{
+	genlmsg_multicast_netns(&ipsecif_genl_family, net, msg, 0, 0, gfp);
+}
+
+static bool ipsecif_nl_listened(struct net *net)
+{
+	return genl_has_listeners(&ipsecif_genl_family, net, 0);
+}
+
+/* SA_NEW, SA_UPDATE, SA_DEL; under RTNL. Never with keys. */
+void ipsecif_nl_notify_sa(struct ipsecif_sa *sa, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!ipsecif_nl_listened(sa->net))
+		return;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (ipsecif_nl_fill_sa(msg, sa, 0, 0, 0, false, cmd)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ipsecif_nl_multicast(sa->net, msg, GFP_KERNEL);
+}
+
+/* SA_EXPIRE and SA_ERROR, from any context (the datapath, a timer). */
+void ipsecif_nl_sa_event(struct ipsecif_sa *sa, u8 cmd, u8 event, u8 limit)
+{
+	struct net *net = maybe_get_net(sa->net);
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!net)
+		return;
+	if (!ipsecif_nl_listened(net))
+		goto out;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put(msg, 0, 0, &ipsecif_genl_family, 0, cmd);
+	if (!hdr)
+		goto free;
+	nest = nla_nest_start(msg, IPSECIF_A_SA);
+	if (!nest ||
+	    nla_put_u32(msg, IPSECIF_SA_A_ID, sa->id) ||
+	    nla_put_u32(msg, IPSECIF_SA_A_SPI, ntohl(sa->spi)) ||
+	    nla_put_u8(msg, IPSECIF_SA_A_EVENT, event) ||
+	    (cmd == IPSECIF_CMD_SA_EXPIRE &&
+	     nla_put_u8(msg, IPSECIF_SA_A_EVENT_LIMIT, limit)) ||
+	    (cmd == IPSECIF_CMD_SA_ERROR && ipsecif_nl_put_stats(msg, sa)))
+		goto free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	ipsecif_nl_multicast(net, msg, GFP_ATOMIC);
+	goto out;
+free:
+	nlmsg_free(msg);
+out:
+	put_net(net);
+}
+
+/* PROTECT_SET, PROTECT_DEL; under RTNL. */
+void ipsecif_nl_notify_protect(struct ipsecif_dev *ipsecif,
+			       const struct ipsecif_protect *p, u8 cmd)
+{
+	struct net *net = dev_net(ipsecif->dev);
+	struct sk_buff *msg;
+
+	if (!ipsecif_nl_listened(net))
+		return;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (ipsecif_nl_fill_protect(msg, p, 0, 0, cmd)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ipsecif_nl_multicast(net, msg, GFP_KERNEL);
+}
+
+/* SPD_NEW, SPD_DEL, SPD_ATTACH, SPD_DETACH (these with @ifindex). */
+void ipsecif_nl_notify_spd(struct net *net, u32 id, int ifindex, u8 cmd)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!ipsecif_nl_listened(net))
+		return;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ipsecif_genl_family, 0, cmd);
+	if (!hdr)
+		goto free;
+	nest = nla_nest_start(msg, IPSECIF_A_SPD);
+	if (!nest || nla_put_u32(msg, IPSECIF_SPD_A_ID, id))
+		goto free;
+	nla_nest_end(msg, nest);
+	if (ifindex && nla_put_u32(msg, IPSECIF_A_IFINDEX, ifindex))
+		goto free;
+	genlmsg_end(msg, hdr);
+	ipsecif_nl_multicast(net, msg, GFP_KERNEL);
+	return;
+free:
+	nlmsg_free(msg);
+}
+
+/* POLICY_NEW, POLICY_DEL; under RTNL. */
+void ipsecif_nl_notify_policy(struct ipsecif_spd *spd,
+			      const struct ipsecif_policy *pol, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!ipsecif_nl_listened(spd->net))
+		return;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (ipsecif_nl_fill_policy(msg, pol, 0, 0, cmd)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ipsecif_nl_multicast(spd->net, msg, GFP_KERNEL);
+}
 
 int __init ipsecif_genl_init(void)
 {

@@ -11,5 +11,7 @@
 extern const struct nla_policy ipsecif_alg_policy[];
 extern const struct nla_policy ipsecif_sa_policy[];
 extern const struct nla_policy ipsecif_protect_policy[];
+extern const struct nla_policy ipsecif_encap_policy[];
+extern const struct nla_policy ipsecif_lifetime_policy[];
 
 #endif /* _NET_IPSECIF_NETLINK_H */

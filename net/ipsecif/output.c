@@ -13,8 +13,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/icmpv6.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/icmp.h>
 #include <net/dsfield.h>
 #include <net/ip.h>
 #include <net/esp.h>
@@ -31,6 +34,7 @@
  */
 static void ipsecif_outer_endpoints(struct ipsecif_dev *ipsecif,
 				    struct ipsecif_sa *sa,
+				    const struct ipsecif_sa_path *path,
 				    struct ipsecif_crypto_ctx *ctx)
 {
 	if (sa->mode == IPSECIF_SA_MODE_TRANSPORT) {
@@ -38,10 +42,26 @@ static void ipsecif_outer_endpoints(struct ipsecif_dev *ipsecif,
 		ctx->saddr = ipsecif->config.local;
 		ctx->daddr = ipsecif->config.remote;
 	} else {
-		ctx->family = sa->family;
-		ctx->saddr = sa->src;
-		ctx->daddr = sa->dst;
+		ctx->family = path->family;
+		ctx->saddr = path->src;
+		ctx->daddr = path->dst;
 	}
+	ctx->sport = path->encap ? path->sport : 0;
+	ctx->dport = path->dport;
+}
+
+/* The most an SA adds around an inner packet: outer IP header, UDP
+ * encapsulation, ESP header and IV, the largest padding, pad length and
+ * next header, ICV.
+ */
+unsigned int ipsecif_sa_overhead(const struct ipsecif_sa *sa,
+				 sa_family_t family, bool udp)
+{
+	return (family == AF_INET6 ? sizeof(struct ipv6hdr) :
+				     sizeof(struct iphdr)) +
+	       (udp ? sizeof(struct udphdr) : 0) +
+	       sizeof(struct ip_esp_hdr) + sa->iv_len + sa->pad_align - 1 +
+	       2 + sa->icv_len;
 }
 
 static struct dst_entry *ipsecif_route4(struct net *net,
@@ -113,6 +133,34 @@ static int ipsecif_route(struct ipsecif_dev *ipsecif,
 	return 0;
 }
 
+/* RFC 3948: the UDP header in front of ESP. Over IPv4 its checksum is 0;
+ * over IPv6 it is computed here (RFC 6935 allows zero only for tunnels
+ * that ask for it), so the packet is right on the wire whatever the
+ * device offloads.
+ */
+static void ipsecif_push_udp(struct ipsecif_crypto_ctx *ctx)
+{
+	struct sk_buff *skb = ctx->skb;
+	struct udphdr *uh;
+
+	skb_push(skb, sizeof(*uh));
+	skb_reset_transport_header(skb);
+	uh = udp_hdr(skb);
+	uh->source = ctx->sport;
+	uh->dest = ctx->dport;
+	uh->len = htons(skb->len);
+	uh->check = 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	if (ctx->family == AF_INET6) {
+		__wsum csum = skb_checksum(skb, 0, skb->len, 0);
+
+		uh->check = csum_ipv6_magic(&ctx->saddr.v6, &ctx->daddr.v6,
+					    skb->len, IPPROTO_UDP, csum);
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+}
+
 static void ipsecif_send6(struct ipsecif_crypto_ctx *ctx)
 {
 	struct sk_buff *skb = ctx->skb;
@@ -121,13 +169,15 @@ static void ipsecif_send6(struct ipsecif_crypto_ctx *ctx)
 	int len, err;
 
 	skb_scrub_packet(skb, ctx->xnet);
+	if (ctx->sport)
+		ipsecif_push_udp(ctx);
 	skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
-	ip6_flow_hdr(ip6h, ctx->tos, 0);
+	ip6_flow_hdr(ip6h, ctx->tos, ctx->flowlabel);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-	ip6h->nexthdr = IPPROTO_ESP;
-	ip6h->hop_limit = ip6_dst_hoplimit(ctx->dst);
+	ip6h->nexthdr = ctx->sport ? IPPROTO_UDP : IPPROTO_ESP;
+	ip6h->hop_limit = ctx->ttl ?: ip6_dst_hoplimit(ctx->dst);
 	ip6h->saddr = ctx->saddr.v6;
 	ip6h->daddr = ctx->daddr.v6;
 	skb->protocol = htons(ETH_P_IPV6);
@@ -145,9 +195,12 @@ static void ipsecif_send4(struct ipsecif_crypto_ctx *ctx)
 	struct rtable *rt = (struct rtable *)ctx->dst;
 
 	ctx->dst = NULL;
+	if (ctx->sport)
+		ipsecif_push_udp(ctx);
 	iptunnel_xmit(NULL, rt, ctx->skb, ctx->saddr.v4.s_addr,
-		      ctx->daddr.v4.s_addr, IPPROTO_ESP, ctx->tos,
-		      ip4_dst_hoplimit(&rt->dst), ctx->df, ctx->xnet);
+		      ctx->daddr.v4.s_addr,
+		      ctx->sport ? IPPROTO_UDP : IPPROTO_ESP, ctx->tos,
+		      ctx->ttl ?: ip4_dst_hoplimit(&rt->dst), ctx->df, ctx->xnet);
 }
 
 /* Encryption is done (or failed): send, count, release. */
@@ -181,12 +234,15 @@ static void ipsecif_esp_done(struct crypto_async_request *base, int err)
 	ctx->done(ctx, err);
 }
 
-/* Inner DSCP/ECN for the outer header (ECN per RFC 6040 normal mode) and
- * the inner DF bit.
+/* The outer TOS (DSCP and ECN), DF, TTL and flow label of a tunnel packet
+ * around @skb, per the SA's options: by default DSCP copied, ECN per RFC
+ * 6040 normal mode, DF copied (set for inner IPv6), route's TTL, flow
+ * label 0.
  */
-void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx)
+void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx,
+			  const struct ipsecif_sa_path *path)
 {
-	u8 inner;
+	u8 inner, dscp;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		inner = ipv4_get_dsfield(ip_hdr(skb));
@@ -194,8 +250,20 @@ void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx)
 	} else {
 		inner = ipv6_get_dsfield(ipv6_hdr(skb));
 		ctx->df = htons(IP_DF);
+		if (path->flags & IPSECIF_SA_F_COPY_FLOWLABEL)
+			ctx->flowlabel = ip6_flowlabel(ipv6_hdr(skb));
 	}
-	ctx->tos = INET_ECN_encapsulate(inner & ~INET_ECN_MASK, inner);
+	if (path->flags & IPSECIF_SA_F_DF_SET)
+		ctx->df = htons(IP_DF);
+	else if (path->flags & IPSECIF_SA_F_DF_CLEAR)
+		ctx->df = 0;
+	dscp = path->flags & IPSECIF_SA_F_DONT_ENCAP_DSCP ? path->dscp << 2 :
+							    inner & ~INET_ECN_MASK;
+	if (path->flags & IPSECIF_SA_F_NO_ECN)
+		ctx->tos = dscp;
+	else
+		ctx->tos = INET_ECN_encapsulate(dscp, inner);
+	ctx->ttl = path->ttl;
 }
 
 /* Appends padding, pad length and next header to the @plen bytes of
@@ -273,18 +341,13 @@ static int ipsecif_next_seq(struct ipsecif_sa *sa, u64 *seq)
 	return 0;
 }
 
-/* A crypto context for one packet of @sa, with its sequence number taken;
- * NULL (counted) when the SA is exhausted or memory is short.
+/* A crypto context for one packet of @sa; NULL (counted) when memory is
+ * short.
  */
-struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa)
+static struct ipsecif_crypto_ctx *ipsecif_esp_ctx_alloc(struct ipsecif_sa *sa)
 {
 	struct ipsecif_crypto_ctx *ctx;
-	u64 seq;
 
-	if (ipsecif_next_seq(sa, &seq)) {
-		ipsecif_sa_drop(sa, IPSECIF_DROP_SEQ_EXHAUSTED);
-		return NULL;
-	}
 	ctx = ipsecif_ctx_alloc(sa->aead, MAX_SKB_FRAGS + 2);
 	if (!ctx) {
 		ipsecif_sa_drop(sa, IPSECIF_DROP_CRYPTO);
@@ -292,7 +355,39 @@ struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa)
 	}
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->sa = sa;
-	ctx->seq = seq;
+	return ctx;
+}
+
+/* Counts a packet of @len bytes of inner data against the lifetimes and
+ * takes its sequence number; false (counted) when the SA has expired or
+ * is exhausted.
+ */
+static bool ipsecif_esp_ctx_start(struct ipsecif_crypto_ctx *ctx,
+				  unsigned int len)
+{
+	struct ipsecif_sa *sa = ctx->sa;
+
+	if (!ipsecif_sa_lft_ok(sa, len)) {
+		ipsecif_sa_drop(sa, IPSECIF_DROP_EXPIRED);
+		return false;
+	}
+	if (ipsecif_next_seq(sa, &ctx->seq)) {
+		ipsecif_sa_drop(sa, IPSECIF_DROP_SEQ_EXHAUSTED);
+		return false;
+	}
+	return true;
+}
+
+/* Both of the above, for policy mode. */
+struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa,
+					       unsigned int len)
+{
+	struct ipsecif_crypto_ctx *ctx = ipsecif_esp_ctx_alloc(sa);
+
+	if (ctx && !ipsecif_esp_ctx_start(ctx, len)) {
+		kfree(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -343,27 +438,99 @@ int ipsecif_esp_seal(struct ipsecif_crypto_ctx *ctx, struct sk_buff *skb,
 	return 0;
 }
 
+/* The ipip model with a tunnel-mode SA: the interface's own IP-in-IP
+ * header from local to remote goes on first.
+ */
+static int ipsecif_push_ipip(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
+			     const struct ipsecif_crypto_ctx *ctx)
+{
+	const struct ipsecif_link_config *cfg = &ipsecif->config;
+	u8 proto = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP :
+						      IPPROTO_IPV6;
+	unsigned int len = skb->len;
+
+	if (cfg->family == AF_INET) {
+		struct iphdr *iph;
+
+		if (skb_cow_head(skb, sizeof(*iph)))
+			return -ENOMEM;
+		iph = skb_push(skb, sizeof(*iph));
+		memset(iph, 0, sizeof(*iph));
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tos = ctx->tos;
+		iph->tot_len = htons(len + sizeof(*iph));
+		iph->frag_off = ctx->df;
+		iph->ttl = IPDEFTTL;
+		iph->protocol = proto;
+		iph->saddr = cfg->local.v4.s_addr;
+		iph->daddr = cfg->remote.v4.s_addr;
+		ip_send_check(iph);
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		struct ipv6hdr *ip6h;
+
+		if (skb_cow_head(skb, sizeof(*ip6h)))
+			return -ENOMEM;
+		ip6h = skb_push(skb, sizeof(*ip6h));
+		ip6_flow_hdr(ip6h, ctx->tos, ctx->flowlabel);
+		ip6h->payload_len = htons(len);
+		ip6h->nexthdr = proto;
+		ip6h->hop_limit = IPV6_DEFAULT_HOPLIMIT;
+		ip6h->saddr = cfg->local.v6;
+		ip6h->daddr = cfg->remote.v6;
+		skb->protocol = htons(ETH_P_IPV6);
+	}
+	skb_reset_network_header(skb);
+	return 0;
+}
+
+/* The inner packet is larger than the path allows once encapsulated:
+ * the sender learns the MTU (ICMP through the interface and the inner
+ * route's PMTU), and an IPv4 packet without DF is fragmented before
+ * encryption. Returns true when @skb was consumed.
+ */
+static bool ipsecif_too_big(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
+			    unsigned int mtu);
+static void ipsecif_xmit_one(struct ipsecif_dev *ipsecif, struct sk_buff *skb);
+
 /* Encapsulates and sends one (non-GSO) inner packet. Consumes @skb. */
 static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
 			   struct sk_buff *skb)
 {
+	const struct ipsecif_sa_path *path = rcu_dereference(sa->path);
+	bool ipip = ipsecif->config.family && sa->mode == IPSECIF_SA_MODE_TUNNEL;
 	struct net_device *dev = ipsecif->dev;
-	struct ipsecif_crypto_ctx *ctx;
-	unsigned int headroom;
+	struct ipsecif_crypto_ctx *ctx = NULL;
+	unsigned int headroom, mtu;
 	u8 nexthdr;
 
-	ctx = ipsecif_esp_ctx_new(sa);
+	ctx = ipsecif_esp_ctx_alloc(sa);
 	if (!ctx)
 		goto drop;
 	ctx->inner_len = skb->len;
-	ipsecif_inner_fields(skb, ctx);
-	ipsecif_outer_endpoints(ipsecif, sa, ctx);
+	ipsecif_inner_fields(skb, ctx, path);
+	ipsecif_outer_endpoints(ipsecif, sa, path, ctx);
 	if (ipsecif_route(ipsecif, ctx)) {
 		DEV_STATS_INC(dev, tx_carrier_errors);
 		goto drop;
 	}
 
-	headroom = LL_RESERVED_SPACE(ctx->dst->dev) + sizeof(struct ipv6hdr);
+	mtu = dst_mtu(ctx->dst);
+	mtu -= min(mtu, ipsecif_sa_overhead(sa, ctx->family, ctx->sport) +
+		   (ipip ? ipsecif_config_overhead(&ipsecif->config) : 0));
+	if (unlikely(skb->len > mtu) && ipsecif_too_big(ipsecif, skb, mtu)) {
+		dst_release(ctx->dst);
+		kfree(ctx);
+		return;
+	}
+	if (!ipsecif_esp_ctx_start(ctx, skb->len))
+		goto drop;
+	if (ipip && ipsecif_push_ipip(ipsecif, skb, ctx))
+		goto drop;
+
+	headroom = LL_RESERVED_SPACE(ctx->dst->dev) + sizeof(struct ipv6hdr) +
+		   (ctx->sport ? sizeof(struct udphdr) : 0);
 	nexthdr = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP : IPPROTO_IPV6;
 	ctx->dev = dev;
 	dev_hold(dev);
@@ -380,6 +547,47 @@ drop:
 	kfree_skb(skb);
 }
 
+/* ip_do_fragment()'s output: each fragment goes through the interface's
+ * transmit again. Under rcu_read_lock().
+ */
+static int ipsecif_frag_output(struct net *net, struct sock *sk,
+			       struct sk_buff *skb)
+{
+	ipsecif_xmit_one(netdev_priv(skb->dev), skb);
+	return 0;
+}
+
+static bool ipsecif_too_big(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
+			    unsigned int mtu)
+{
+	struct net_device *dev = ipsecif->dev;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		mtu = max(mtu, 576U);
+		if (skb->len <= mtu)
+			return false;
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)) && skb_dst(skb)) {
+			memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+			if (ip_do_fragment(dev_net(dev), NULL, skb,
+					   ipsecif_frag_output))
+				DEV_STATS_INC(dev, tx_dropped);
+			return true;
+		}
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			      htonl(mtu));
+	} else {
+		mtu = max(mtu, IPV6_MIN_MTU);
+		if (skb->len <= mtu)
+			return false;
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	}
+	DEV_STATS_INC(dev, tx_dropped);
+	kfree_skb(skb);
+	return true;
+}
+
 static bool ipsecif_inner_ok(struct sk_buff *skb)
 {
 	if (skb->protocol == htons(ETH_P_IP))
@@ -391,13 +599,44 @@ static bool ipsecif_inner_ok(struct sk_buff *skb)
 	return false;
 }
 
-netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev)
+/* A p2p interface whose MTU the user never set follows its TX SA: the
+ * underlay route's MTU less the SA's worst-case overhead. Under RTNL.
+ */
+void ipsecif_auto_mtu(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa)
 {
-	struct ipsecif_dev *ipsecif = netdev_priv(dev);
+	struct net *net = rtnl_dereference(ipsecif->underlay_net);
+	const struct ipsecif_sa_path *path = rtnl_dereference(sa->path);
+	struct net_device *dev = ipsecif->dev;
+	struct ipsecif_crypto_ctx ctx = {};
+	struct dst_entry *dst;
+	int mtu;
+
+	if (ipsecif->mtu_user || !net)
+		return;
+	ipsecif_outer_endpoints(ipsecif, sa, path, &ctx);
+	dst = ipsecif_route_outer(net, &ctx, ipsecif->config.fwmark);
+	if (!dst)
+		return;
+	mtu = dst_mtu(dst) - ipsecif_sa_overhead(sa, ctx.family, ctx.sport);
+	if (sa->mode == IPSECIF_SA_MODE_TUNNEL)
+		mtu -= ipsecif_config_overhead(&ipsecif->config);
+	dst_release(dst);
+	mtu = clamp_t(int, mtu, dev->min_mtu, dev->max_mtu);
+	if (mtu == dev->mtu)
+		return;
+	ipsecif->mtu_auto = true;
+	dev_set_mtu(dev, mtu);
+	ipsecif->mtu_auto = false;
+}
+
+/* Picks the protection of @skb and sends it with its TX SA. Consumes
+ * @skb; under rcu_read_lock().
+ */
+static void ipsecif_xmit_one(struct ipsecif_dev *ipsecif, struct sk_buff *skb)
+{
 	struct ipsecif_protect *protect;
 	struct ipsecif_sa *sa;
 
-	rcu_read_lock();
 	if (!ipsecif_inner_ok(skb))
 		goto drop;
 	protect = ipsecif_protect_for_skb(ipsecif, skb);
@@ -410,12 +649,17 @@ netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	/* The device has no GSO features: the core segments for us. */
 	ipsecif_output(ipsecif, sa, skb);
-	rcu_read_unlock();
-	return NETDEV_TX_OK;
+	return;
 
 drop:
-	rcu_read_unlock();
-	DEV_STATS_INC(dev, tx_dropped);
+	DEV_STATS_INC(ipsecif->dev, tx_dropped);
 	kfree_skb(skb);
+}
+
+netdev_tx_t ipsecif_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	rcu_read_lock();
+	ipsecif_xmit_one(netdev_priv(dev), skb);
+	rcu_read_unlock();
 	return NETDEV_TX_OK;
 }

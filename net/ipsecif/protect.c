@@ -126,6 +126,82 @@ static void ipsecif_protect_free_rcu(struct rcu_head *head)
 	kfree(p);
 }
 
+/* The family of the outer header @sa's packets have on @ipsecif. */
+static sa_family_t ipsecif_outer_family(const struct ipsecif_dev *ipsecif,
+					const struct ipsecif_sa_path *path)
+{
+	return path->family ?: ipsecif->config.family;
+}
+
+/* An RX SA with UDP encapsulation holds the socket of its port in the
+ * underlay netns while it receives there.
+ */
+static int ipsecif_rx_encap_bind(struct ipsecif_dev *ipsecif,
+				 struct ipsecif_sa *sa, struct net *underlay,
+				 const struct ipsecif_sa_path *path,
+				 struct netlink_ext_ack *extack)
+{
+	sa_family_t family = ipsecif_outer_family(ipsecif, path);
+	int ret;
+
+	if (!path->encap || !underlay || !family)
+		return 0;
+	ret = ipsecif_encap_get(underlay, family, path->dport, extack);
+	if (ret)
+		return ret;
+	sa->encap_family = family;
+	sa->encap_port = path->dport;
+	return 0;
+}
+
+static void ipsecif_rx_encap_unbind(struct ipsecif_sa *sa, struct net *net)
+{
+	if (!sa->encap_port)
+		return;
+	ipsecif_encap_put(net, sa->encap_family, sa->encap_port);
+	sa->encap_family = 0;
+	sa->encap_port = 0;
+}
+
+static void ipsecif_rx_forget(struct ipsecif_sa *sa)
+{
+	if (!sa->rx_net)
+		return;
+	hash_del_rcu(&sa->rx_node);
+	ipsecif_rx_encap_unbind(sa, sa->rx_net);
+	sa->rx_net = NULL;
+}
+
+/* An SA is about to get @path (SA_UPDATE): if it receives on an interface,
+ * its socket follows the new port. Under RTNL; nothing changes on error.
+ */
+int ipsecif_protect_sa_path_change(struct ipsecif_sa *sa,
+				   const struct ipsecif_sa_path *path,
+				   struct netlink_ext_ack *extack)
+{
+	struct ipsecif_protect *p = sa->owner;
+	sa_family_t family, old_family = sa->encap_family;
+	__be16 old_port = sa->encap_port;
+	int ret;
+
+	if (!p || !sa->rx_net)
+		return 0;
+	family = ipsecif_outer_family(p->ipsecif, path);
+	if (path->encap && family == old_family && path->dport == old_port)
+		return 0;
+	ret = ipsecif_rx_encap_bind(p->ipsecif, sa, sa->rx_net, path, extack);
+	if (ret)
+		return ret;
+	if (old_port) {
+		ipsecif_encap_put(sa->rx_net, old_family, old_port);
+		if (!path->encap) {
+			sa->encap_family = 0;
+			sa->encap_port = 0;
+		}
+	}
+	return 0;
+}
+
 /* Moves the RX and ownership marks of every SA from @old to @new (either may
  * be NULL) and keeps the underlay's RX table in step.
  */
@@ -142,10 +218,7 @@ static void ipsecif_protect_handover(struct ipsecif_dev *ipsecif,
 		if (ipsecif_protect_has_rx(new, sa))
 			continue;
 		RCU_INIT_POINTER(sa->rx_protect, NULL);
-		if (sa->rx_net) {
-			hash_del_rcu(&sa->rx_node);
-			sa->rx_net = NULL;
-		}
+		ipsecif_rx_forget(sa);
 	}
 	if (old && old->tx && !ipsecif_protect_uses(new, old->tx))
 		old->tx->owner = NULL;
@@ -191,6 +264,8 @@ static void ipsecif_protect_replace(struct ipsecif_dev *ipsecif,
 	if (old)
 		call_rcu(&old->rcu, ipsecif_protect_free_rcu);
 	ipsecif_update_carrier(ipsecif);
+	if (ipsecif->config.mode == IPSECIF_MODE_P2P && new && new->tx)
+		ipsecif_auto_mtu(ipsecif, new->tx);
 }
 
 /* Reads the peer of a request: none for p2p, required for p2mp. */
@@ -273,11 +348,6 @@ static int ipsecif_protect_check_tx(struct ipsecif_dev *ipsecif,
 				    "ipsecif: the TX SA of an interface without local/remote must be tunnel mode");
 		return -EINVAL;
 	}
-	if (ipip && sa->mode != IPSECIF_SA_MODE_TRANSPORT) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "ipsecif: the TX SA of an interface with local/remote must be transport mode");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -289,6 +359,11 @@ static int ipsecif_protect_check_rx(struct ipsecif_dev *ipsecif,
 	struct net *underlay = rtnl_dereference(ipsecif->underlay_net);
 	struct ipsecif_sa *other;
 
+	if (!ipsecif->config.family && sa->mode != IPSECIF_SA_MODE_TUNNEL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "ipsecif: the RX SAs of an interface without local/remote must be tunnel mode");
+		return -EINVAL;
+	}
 	if (sa->rx_net || !underlay)
 		return 0;
 	other = ipsecif_rx_sa_by_spi_rcu(underlay, sa->spi);
@@ -350,6 +425,30 @@ static int ipsecif_protect_fill_sas(struct ipsecif_dev *ipsecif,
 	return 0;
 }
 
+/* The RX SAs new to the underlay take their UDP sockets; all or none. */
+static int ipsecif_protect_bind_rx(struct ipsecif_dev *ipsecif,
+				   struct ipsecif_protect *new,
+				   struct netlink_ext_ack *extack)
+{
+	struct net *underlay = rtnl_dereference(ipsecif->underlay_net);
+	int i, ret = 0;
+
+	for (i = 0; i < new->n_rx && !ret; i++) {
+		struct ipsecif_sa *sa = new->rx[i];
+
+		if (!sa->rx_net)
+			ret = ipsecif_rx_encap_bind(ipsecif, sa, underlay,
+						    rtnl_dereference(sa->path),
+						    extack);
+	}
+	if (!ret)
+		return 0;
+	for (i--; i-- > 0;)
+		if (!new->rx[i]->rx_net)
+			ipsecif_rx_encap_unbind(new->rx[i], underlay);
+	return ret;
+}
+
 /* Sets the whole protection of one peer from an IPSECIF_A_PROTECT nest
  * (parsed into @tb). Under RTNL; nothing changes on error.
  */
@@ -378,12 +477,18 @@ int ipsecif_protect_set(struct ipsecif_dev *ipsecif, struct nlattr **tb,
 		kfree(new);
 		return ret;
 	}
+	ret = ipsecif_protect_bind_rx(ipsecif, new, extack);
+	if (ret) {
+		kfree(new);
+		return ret;
+	}
 	if (new->tx)
 		ipsecif_sa_hold(new->tx);
 	for (i = 0; i < new->n_rx; i++)
 		ipsecif_sa_hold(new->rx[i]);
 
 	ipsecif_protect_replace(ipsecif, old, new);
+	ipsecif_nl_notify_protect(ipsecif, new, IPSECIF_CMD_PROTECT_SET);
 	pr_debug("%s: protection set (tx %u, %u rx)\n", ipsecif->dev->name,
 		 new->tx ? new->tx->id : 0, new->n_rx);
 	return 0;
@@ -406,6 +511,7 @@ int ipsecif_protect_del(struct ipsecif_dev *ipsecif, struct nlattr **tb,
 		NL_SET_ERR_MSG(extack, "ipsecif: no such protection");
 		return -ENOENT;
 	}
+	ipsecif_nl_notify_protect(ipsecif, old, IPSECIF_CMD_PROTECT_DEL);
 	ipsecif_protect_replace(ipsecif, old, NULL);
 	return 0;
 }
@@ -438,12 +544,8 @@ static void ipsecif_protect_forget_rx(struct ipsecif_protect *p)
 {
 	int i;
 
-	for (i = 0; i < p->n_rx; i++) {
-		if (p->rx[i]->rx_net) {
-			hash_del_rcu(&p->rx[i]->rx_node);
-			p->rx[i]->rx_net = NULL;
-		}
-	}
+	for (i = 0; i < p->n_rx; i++)
+		ipsecif_rx_forget(p->rx[i]);
 }
 
 /* The underlay netns of @ipsecif is going away: its RX table goes with it. */

@@ -307,14 +307,19 @@ static int ipsecif_sa_init_crypto(struct ipsecif_sa *sa, struct nlattr **tb,
 	return 0;
 }
 
-static int ipsecif_sa_parse_endpoints(struct ipsecif_sa *sa, struct nlattr **tb,
+/* Tunnel endpoints from @tb into @path: required in tunnel mode, refused in
+ * transport mode. With @update, absent endpoints keep those of @path.
+ */
+static int ipsecif_sa_parse_endpoints(enum ipsecif_sa_mode mode,
+				      struct ipsecif_sa_path *path,
+				      struct nlattr **tb, bool update,
 				      struct netlink_ext_ack *extack)
 {
 	bool v4 = tb[IPSECIF_SA_A_SRC] || tb[IPSECIF_SA_A_DST];
 	bool v6 = tb[IPSECIF_SA_A_SRC6] || tb[IPSECIF_SA_A_DST6];
 	struct nlattr *src, *dst;
 
-	if (sa->mode == IPSECIF_SA_MODE_TRANSPORT) {
+	if (mode == IPSECIF_SA_MODE_TRANSPORT) {
 		if (v4 || v6) {
 			NL_SET_ERR_MSG(extack,
 				       "ipsecif: a transport-mode SA has no src/dst");
@@ -322,6 +327,8 @@ static int ipsecif_sa_parse_endpoints(struct ipsecif_sa *sa, struct nlattr **tb,
 		}
 		return 0;
 	}
+	if (update && !v4 && !v6)
+		return 0;
 	if (v4 && v6) {
 		NL_SET_ERR_MSG(extack,
 			       "ipsecif: src and dst must be of one address family");
@@ -334,10 +341,177 @@ static int ipsecif_sa_parse_endpoints(struct ipsecif_sa *sa, struct nlattr **tb,
 			       "ipsecif: a tunnel-mode SA needs src and dst");
 		return -EINVAL;
 	}
-	sa->family = v6 ? AF_INET6 : AF_INET;
-	nla_memcpy(&sa->src, src, sizeof(sa->src));
-	nla_memcpy(&sa->dst, dst, sizeof(sa->dst));
+	path->family = v6 ? AF_INET6 : AF_INET;
+	memset(&path->src, 0, sizeof(path->src));
+	memset(&path->dst, 0, sizeof(path->dst));
+	nla_memcpy(&path->src, src, sizeof(path->src));
+	nla_memcpy(&path->dst, dst, sizeof(path->dst));
 	return 0;
+}
+
+#define IPSECIF_SA_PATH_FLAGS (IPSECIF_SA_F_DECAP_DSCP | IPSECIF_SA_F_NO_ECN | \
+			       IPSECIF_SA_F_DONT_ENCAP_DSCP | \
+			       IPSECIF_SA_F_DF_SET | IPSECIF_SA_F_DF_CLEAR | \
+			       IPSECIF_SA_F_COPY_FLOWLABEL)
+
+/* The outer header options and UDP encapsulation of @tb into @path; what
+ * @tb leaves out stays as it is in @path.
+ */
+static int ipsecif_sa_parse_path(struct ipsecif_sa_path *path,
+				 struct nlattr **tb,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *etb[IPSECIF_ENCAP_A_MAX + 1];
+	int ret;
+
+	if (tb[IPSECIF_SA_A_FLAGS]) {
+		u32 flags = nla_get_u32(tb[IPSECIF_SA_A_FLAGS]);
+
+		if ((flags & IPSECIF_SA_F_DF_SET) &&
+		    (flags & IPSECIF_SA_F_DF_CLEAR)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_FLAGS],
+					    "ipsecif: DF cannot be both set and cleared");
+			return -EINVAL;
+		}
+		path->flags = flags & IPSECIF_SA_PATH_FLAGS;
+	}
+	if (tb[IPSECIF_SA_A_DSCP])
+		path->dscp = nla_get_u8(tb[IPSECIF_SA_A_DSCP]);
+	if (tb[IPSECIF_SA_A_TTL])
+		path->ttl = nla_get_u8(tb[IPSECIF_SA_A_TTL]);
+	if (!tb[IPSECIF_SA_A_ENCAP])
+		return 0;
+
+	ret = nla_parse_nested(etb, IPSECIF_ENCAP_A_MAX, tb[IPSECIF_SA_A_ENCAP],
+			       ipsecif_encap_policy, extack);
+	if (ret)
+		return ret;
+	if (!etb[IPSECIF_ENCAP_A_TYPE]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_ENCAP],
+				    "ipsecif: the encapsulation needs a type");
+		return -EINVAL;
+	}
+	path->encap = nla_get_u8(etb[IPSECIF_ENCAP_A_TYPE]);
+	if (!path->encap) {
+		path->sport = 0;
+		path->dport = 0;
+		return 0;
+	}
+	if (!etb[IPSECIF_ENCAP_A_SPORT] || !etb[IPSECIF_ENCAP_A_DPORT] ||
+	    !nla_get_u16(etb[IPSECIF_ENCAP_A_SPORT]) ||
+	    !nla_get_u16(etb[IPSECIF_ENCAP_A_DPORT])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_ENCAP],
+				    "ipsecif: espinudp needs non-zero sport and dport");
+		return -EINVAL;
+	}
+	path->sport = htons(nla_get_u16(etb[IPSECIF_ENCAP_A_SPORT]));
+	path->dport = htons(nla_get_u16(etb[IPSECIF_ENCAP_A_DPORT]));
+	return 0;
+}
+
+/* Replaces the limits in @lft, which the datapath reads locklessly. */
+static void ipsecif_sa_parse_lifetime(struct ipsecif_lifetime *lft,
+				      struct nlattr *nest)
+{
+	struct nlattr *ltb[IPSECIF_LIFETIME_A_MAX + 1] = {};
+
+	/* validated with the SA's policy already */
+	if (nla_parse_nested(ltb, IPSECIF_LIFETIME_A_MAX, nest,
+			     ipsecif_lifetime_policy, NULL))
+		return;
+	WRITE_ONCE(lft->bytes, ltb[IPSECIF_LIFETIME_A_BYTES] ?
+		   nla_get_u64(ltb[IPSECIF_LIFETIME_A_BYTES]) : 0);
+	WRITE_ONCE(lft->packets, ltb[IPSECIF_LIFETIME_A_PACKETS] ?
+		   nla_get_u64(ltb[IPSECIF_LIFETIME_A_PACKETS]) : 0);
+	WRITE_ONCE(lft->seconds, ltb[IPSECIF_LIFETIME_A_SECONDS] ?
+		   nla_get_u64(ltb[IPSECIF_LIFETIME_A_SECONDS]) : 0);
+}
+
+/* Marks a limit as reached, once, and tells the monitor group. */
+static void ipsecif_sa_expire(struct ipsecif_sa *sa, bool hard, u8 limit)
+{
+	if (test_and_set_bit(hard ? IPSECIF_SA_HARD : IPSECIF_SA_SOFT,
+			     &sa->expired))
+		return;
+	pr_debug("SA %u: %s lifetime reached\n", sa->id, hard ? "hard" : "soft");
+	ipsecif_nl_sa_event(sa, IPSECIF_CMD_SA_EXPIRE,
+			    hard ? IPSECIF_SA_EVENT_HARD : IPSECIF_SA_EVENT_SOFT,
+			    limit);
+}
+
+/* Slow path of ipsecif_sa_lft_ok(): a byte or packet limit is set. */
+bool ipsecif_sa_lft_account(struct ipsecif_sa *sa, unsigned int bytes)
+{
+	u64 hard_p = READ_ONCE(sa->hard.packets), hard_b = READ_ONCE(sa->hard.bytes);
+	u64 soft_p = READ_ONCE(sa->soft.packets), soft_b = READ_ONCE(sa->soft.bytes);
+	u64 packets = atomic64_inc_return(&sa->lft_packets);
+	u64 total = atomic64_add_return(bytes, &sa->lft_bytes);
+
+	if (hard_p && packets > hard_p) {
+		ipsecif_sa_expire(sa, true, IPSECIF_LIFETIME_A_PACKETS);
+		return false;
+	}
+	if (hard_b && total - bytes >= hard_b) {
+		ipsecif_sa_expire(sa, true, IPSECIF_LIFETIME_A_BYTES);
+		return false;
+	}
+	if (soft_p && packets >= soft_p)
+		ipsecif_sa_expire(sa, false, IPSECIF_LIFETIME_A_PACKETS);
+	else if (soft_b && total >= soft_b)
+		ipsecif_sa_expire(sa, false, IPSECIF_LIFETIME_A_BYTES);
+	return true;
+}
+
+static unsigned long ipsecif_secs_to_jiffies(u64 seconds)
+{
+	if (seconds >= MAX_JIFFY_OFFSET / HZ)
+		return MAX_JIFFY_OFFSET;
+	return seconds * HZ;
+}
+
+/* The seconds limits: fires at the earliest one not yet reached. */
+static void ipsecif_sa_lft_timer(struct timer_list *t)
+{
+	struct ipsecif_sa *sa = from_timer(sa, t, lft_timer);
+	u64 soft = READ_ONCE(sa->soft.seconds), hard = READ_ONCE(sa->hard.seconds);
+	unsigned long age = jiffies - sa->add_time, next = MAX_JIFFY_OFFSET;
+
+	if (soft && !test_bit(IPSECIF_SA_SOFT, &sa->expired)) {
+		if (age >= ipsecif_secs_to_jiffies(soft))
+			ipsecif_sa_expire(sa, false, IPSECIF_LIFETIME_A_SECONDS);
+		else
+			next = ipsecif_secs_to_jiffies(soft);
+	}
+	if (hard && !test_bit(IPSECIF_SA_HARD, &sa->expired)) {
+		if (age >= ipsecif_secs_to_jiffies(hard))
+			ipsecif_sa_expire(sa, true, IPSECIF_LIFETIME_A_SECONDS);
+		else
+			next = min(next, ipsecif_secs_to_jiffies(hard));
+	}
+	if (next != MAX_JIFFY_OFFSET)
+		mod_timer(&sa->lft_timer, sa->add_time + next);
+}
+
+/* (Re)applies the limits in sa->soft/hard: counting for bytes and packets
+ * (from the SA's counters if it was off), the timer for seconds. RTNL.
+ */
+static void ipsecif_sa_lft_apply(struct ipsecif_sa *sa)
+{
+	bool counting = sa->soft.bytes || sa->soft.packets ||
+			sa->hard.bytes || sa->hard.packets;
+
+	if (counting && !sa->lft_counting) {
+		u64 packets, bytes, drops[IPSECIF_DROP_MAX];
+
+		ipsecif_sa_read_stats(sa, &packets, &bytes, drops);
+		atomic64_set(&sa->lft_packets, packets);
+		atomic64_set(&sa->lft_bytes, bytes);
+	}
+	WRITE_ONCE(sa->lft_counting, counting);
+	if (sa->soft.seconds || sa->hard.seconds)
+		ipsecif_sa_lft_timer(&sa->lft_timer);
+	else
+		del_timer_sync(&sa->lft_timer);
 }
 
 static void ipsecif_sa_free_rcu(struct rcu_head *head)
@@ -351,6 +525,7 @@ static void ipsecif_sa_free_rcu(struct rcu_head *head)
 	kfree_sensitive(sa->auth_alg);
 	kfree(sa->replay);
 	free_percpu(sa->stats);
+	kfree(rcu_access_pointer(sa->path));
 	kfree(sa);
 	if (atomic_dec_and_test(&ipsecif_sa_live))
 		wake_up(&ipsecif_sa_freed);
@@ -383,6 +558,8 @@ static struct ipsecif_sa *ipsecif_sa_alloc(u32 replay_window)
 	refcount_set(&sa->refcnt, 1);
 	INIT_LIST_HEAD(&sa->spd_in);
 	spin_lock_init(&sa->replay_lock);
+	timer_setup(&sa->lft_timer, ipsecif_sa_lft_timer, 0);
+	sa->add_time = jiffies;
 	sa->stats = netdev_alloc_pcpu_stats(struct ipsecif_sa_stats);
 	sa->replay = kzalloc(ipsecif_replay_size(replay_window), GFP_KERNEL);
 	if (!sa->stats || !sa->replay) {
@@ -441,6 +618,7 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 {
 	struct ipsecif_net *in = ipsecif_net(net);
 	u32 id, spi, window = IPSECIF_DEFAULT_REPLAY_WINDOW;
+	struct ipsecif_sa_path *path;
 	struct ipsecif_sa *sa;
 	int ret;
 
@@ -448,15 +626,6 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 	if (!tb[IPSECIF_SA_A_ID] || !tb[IPSECIF_SA_A_SPI]) {
 		NL_SET_ERR_MSG(extack, "ipsecif: an SA needs an id and an SPI");
 		return ERR_PTR(-EINVAL);
-	}
-	if (tb[IPSECIF_SA_A_ENCAP]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_ENCAP],
-				    "ipsecif: UDP encapsulation is not supported yet");
-		return ERR_PTR(-EOPNOTSUPP);
-	}
-	if (tb[IPSECIF_SA_A_LIFETIME_SOFT] || tb[IPSECIF_SA_A_LIFETIME_HARD]) {
-		NL_SET_ERR_MSG(extack, "ipsecif: lifetimes are not supported yet");
-		return ERR_PTR(-EOPNOTSUPP);
 	}
 	id = nla_get_u32(tb[IPSECIF_SA_A_ID]);
 	spi = nla_get_u32(tb[IPSECIF_SA_A_SPI]);
@@ -487,7 +656,8 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 	if (tb[IPSECIF_SA_A_MODE])
 		sa->mode = nla_get_u8(tb[IPSECIF_SA_A_MODE]);
 	if (tb[IPSECIF_SA_A_FLAGS])
-		sa->flags = nla_get_u32(tb[IPSECIF_SA_A_FLAGS]);
+		sa->flags = nla_get_u32(tb[IPSECIF_SA_A_FLAGS]) &
+			    IPSECIF_SA_F_ESN;
 
 	if (tb[IPSECIF_SA_A_SEQ_OUT]) {
 		u64 seq = nla_get_u64(tb[IPSECIF_SA_A_SEQ_OUT]);
@@ -501,13 +671,26 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 		atomic64_set(&sa->seq_out, seq);
 		sa->tx_stopped = !(sa->flags & IPSECIF_SA_F_ESN) && seq == U32_MAX;
 	}
-	ret = ipsecif_sa_parse_endpoints(sa, tb, extack);
-	if (!ret)
-		ret = ipsecif_sa_init_crypto(sa, tb, extack);
+	path = kzalloc(sizeof(*path), GFP_KERNEL);
+	if (!path) {
+		ipsecif_sa_put(sa);
+		return ERR_PTR(-ENOMEM);
+	}
+	RCU_INIT_POINTER(sa->path, path);
+	ret = ipsecif_sa_parse_endpoints(sa->mode, path, tb, false, extack) ?:
+	      ipsecif_sa_parse_path(path, tb, extack) ?:
+	      ipsecif_sa_init_crypto(sa, tb, extack);
 	if (ret) {
 		ipsecif_sa_put(sa);
 		return ERR_PTR(ret);
 	}
+	if (tb[IPSECIF_SA_A_LIFETIME_SOFT])
+		ipsecif_sa_parse_lifetime(&sa->soft,
+					  tb[IPSECIF_SA_A_LIFETIME_SOFT]);
+	if (tb[IPSECIF_SA_A_LIFETIME_HARD])
+		ipsecif_sa_parse_lifetime(&sa->hard,
+					  tb[IPSECIF_SA_A_LIFETIME_HARD]);
+	ipsecif_sa_lft_apply(sa);
 
 	hash_add(in->sa_by_id, &sa->id_node, id);
 	hash_add_rcu(in->sa_by_spi, &sa->spi_node, (__force u32)sa->spi);
@@ -522,8 +705,85 @@ static void ipsecif_sa_unlink(struct ipsecif_sa *sa)
 {
 	hash_del(&sa->id_node);
 	hash_del_rcu(&sa->spi_node);
+	del_timer_sync(&sa->lft_timer);
+	ipsecif_nl_notify_sa(sa, IPSECIF_CMD_SA_DEL);
 	pr_debug("SA %u deleted\n", sa->id);
 	ipsecif_sa_put(sa);
+}
+
+/* What SA_UPDATE refuses: all that makes the SA what it is. */
+static const int ipsecif_sa_fixed_attrs[] = {
+	IPSECIF_SA_A_SPI, IPSECIF_SA_A_MODE, IPSECIF_SA_A_AEAD,
+	IPSECIF_SA_A_ENC, IPSECIF_SA_A_AUTH, IPSECIF_SA_A_REPLAY_WINDOW,
+	IPSECIF_SA_A_SEQ_OUT,
+};
+
+/* Changes what may change on the live SA named by IPSECIF_SA_A_ID: a new
+ * path is built and published with one pointer swap; sequence numbers and
+ * replay state stay. Under RTNL; nothing changes on error.
+ */
+int ipsecif_sa_update(struct net *net, struct nlattr **tb,
+		      struct netlink_ext_ack *extack)
+{
+	struct ipsecif_sa_path *old, *path;
+	struct ipsecif_sa *sa;
+	int i, ret;
+
+	ASSERT_RTNL();
+	if (!tb[IPSECIF_SA_A_ID]) {
+		NL_SET_ERR_MSG(extack, "ipsecif: the request names no SA");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(ipsecif_sa_fixed_attrs); i++) {
+		struct nlattr *attr = tb[ipsecif_sa_fixed_attrs[i]];
+
+		if (attr) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "ipsecif: cannot change on a live SA; rekey with a new SA");
+			return -EINVAL;
+		}
+	}
+	sa = ipsecif_sa_by_id(net, nla_get_u32(tb[IPSECIF_SA_A_ID]));
+	if (!sa) {
+		NL_SET_ERR_MSG(extack, "ipsecif: no SA with this id");
+		return -ENOENT;
+	}
+	if (tb[IPSECIF_SA_A_FLAGS] &&
+	    (nla_get_u32(tb[IPSECIF_SA_A_FLAGS]) & IPSECIF_SA_F_ESN) !=
+	    (sa->flags & IPSECIF_SA_F_ESN)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_FLAGS],
+				    "ipsecif: ESN cannot change on a live SA; rekey with a new SA");
+		return -EINVAL;
+	}
+	old = rtnl_dereference(sa->path);
+	path = kmemdup(old, sizeof(*old), GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	ret = ipsecif_sa_parse_endpoints(sa->mode, path, tb, true, extack) ?:
+	      ipsecif_sa_parse_path(path, tb, extack);
+	if (!ret && path->encap && sa->policy_users) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_ENCAP],
+				    "ipsecif: SAs of policies cannot be UDP-encapsulated");
+		ret = -EOPNOTSUPP;
+	}
+	if (!ret)
+		ret = ipsecif_protect_sa_path_change(sa, path, extack);
+	if (ret) {
+		kfree(path);
+		return ret;
+	}
+	rcu_assign_pointer(sa->path, path);
+	kfree_rcu(old, rcu);
+
+	if (tb[IPSECIF_SA_A_LIFETIME_SOFT])
+		ipsecif_sa_parse_lifetime(&sa->soft,
+					  tb[IPSECIF_SA_A_LIFETIME_SOFT]);
+	if (tb[IPSECIF_SA_A_LIFETIME_HARD])
+		ipsecif_sa_parse_lifetime(&sa->hard,
+					  tb[IPSECIF_SA_A_LIFETIME_HARD]);
+	if (tb[IPSECIF_SA_A_LIFETIME_SOFT] || tb[IPSECIF_SA_A_LIFETIME_HARD])
+		ipsecif_sa_lft_apply(sa);
+	return 0;
 }
 
 int ipsecif_sa_delete(struct net *net, u32 id, struct netlink_ext_ack *extack)

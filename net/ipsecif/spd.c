@@ -863,6 +863,12 @@ int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
 		ret = -EBUSY;
 		goto err;
 	}
+	if (p->sa && rtnl_dereference(p->sa->path)->encap) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_POLICY_A_SA_ID],
+				    "ipsecif: SAs of policies cannot be UDP-encapsulated");
+		ret = -EOPNOTSUPP;
+		goto err;
+	}
 	if (ipsecif_policy_find(spd, p)) {
 		NL_SET_ERR_MSG(extack, "ipsecif: an identical policy exists");
 		ret = -EEXIST;
@@ -891,6 +897,7 @@ int ipsecif_policy_add(struct ipsecif_spd *spd, struct nlattr **tb,
 	}
 	spd->n_policies++;
 	ipsecif_spd_changed(spd);
+	ipsecif_nl_notify_policy(spd, p, IPSECIF_CMD_POLICY_NEW);
 	return 0;
 
 err:
@@ -918,6 +925,7 @@ int ipsecif_policy_del(struct ipsecif_spd *spd, struct nlattr **tb,
 		NL_SET_ERR_MSG(extack, "ipsecif: no such policy");
 		return -ENOENT;
 	}
+	ipsecif_nl_notify_policy(spd, p, IPSECIF_CMD_POLICY_DEL);
 	ipsecif_policy_unlink(p);
 	ipsecif_spd_changed(spd);
 	return 0;

@@ -84,16 +84,51 @@
  *                                 hmac(sha384), 256 for hmac(sha512)).
  *                                 Either AEAD alone, or ENC with or without
  *                                 AUTH; ENC ecb(cipher_null) needs AUTH.
- *    IPSECIF_SA_A_FLAGS:          NLA_U32, IPSECIF_SA_F_*. IPSECIF_SA_F_ESN:
- *                                 64-bit sequence numbers (RFC 4304), the high
- *                                 half inferred on receive (RFC 4303 App. A).
- *                                 The others are reserved for the header-field
- *                                 options of a later version; setting one
- *                                 fails ("reserved bit set").
+ *    IPSECIF_SA_A_FLAGS:          NLA_U32, IPSECIF_SA_F_*:
+ *                                 ESN: 64-bit sequence numbers (RFC 4304),
+ *                                 the high half inferred on receive (RFC
+ *                                 4303 App. A). The others choose the outer
+ *                                 header fields (tunnel mode and the ipip
+ *                                 model alike). By default the inner DSCP
+ *                                 is copied out, ECN follows RFC 6040 (normal
+ *                                 mode on encapsulation, CE copied in and
+ *                                 Not-ECT+CE dropped on decapsulation), the
+ *                                 outer IPv4 DF is the inner one (set for
+ *                                 inner IPv6) and the IPv6 flow label is 0.
+ *                                 DONT_ENCAP_DSCP: outer DSCP is
+ *                                 IPSECIF_SA_A_DSCP instead. DECAP_DSCP: the
+ *                                 outer DSCP is copied into the inner header
+ *                                 on receive. NO_ECN: outer ECN is Not-ECT
+ *                                 and ignored on receive. DF_SET / DF_CLEAR
+ *                                 (not both): outer DF always set / clear.
+ *                                 COPY_FLOWLABEL: the inner IPv6 flow label
+ *                                 goes out (0 for inner IPv4).
+ *    IPSECIF_SA_A_DSCP:           NLA_U8, at most 63: the outer DSCP with
+ *                                 DONT_ENCAP_DSCP; default 0.
+ *    IPSECIF_SA_A_TTL:            NLA_U8: outer TTL / hop limit; 0 (default)
+ *                                 takes the underlay route's.
  *    IPSECIF_SA_A_REPLAY_WINDOW:  NLA_U32, packets, at most 4096; default 64;
  *                                 0 disables anti-replay.
- *    IPSECIF_SA_A_ENCAP:          NLA_NESTED, enum ipsecif_encap_attr
- *                                 (UDP encapsulation, RFC 3948).
+ *    IPSECIF_SA_A_ENCAP:          NLA_NESTED, enum ipsecif_encap_attr:
+ *                                 UDP encapsulation (NAT traversal, RFC
+ *                                 3948): TYPE 2 (UDP_ENCAP_ESPINUDP), SPORT
+ *                                 and DPORT (non-zero, host order), the UDP
+ *                                 ports of the packets this SA carries. TX:
+ *                                 ESP goes in UDP from SPORT to DPORT (UDP
+ *                                 checksum 0 over IPv4, computed over IPv6,
+ *                                 RFC 6935). RX: while the SA is in a
+ *                                 protection's RX set, a kernel UDP socket
+ *                                 of the underlay netns receives on DPORT;
+ *                                 keepalives (one 0xff byte) are dropped,
+ *                                 non-ESP-marker (IKE) packets are left to
+ *                                 user sockets. When a user socket (an IKE
+ *                                 daemon) already holds DPORT with
+ *                                 UDP_ENCAP_ESPINUDP set, ESP reaches
+ *                                 ipsecif through it instead; a port held
+ *                                 without UDP_ENCAP is refused (EADDRINUSE).
+ *                                 An SA with ENCAP receives only
+ *                                 UDP-encapsulated ESP, one without only
+ *                                 plain ESP. Not for SAs of SPD policies.
  *    IPSECIF_SA_A_SEQ_OUT:        NLA_U64, the last sequence number already
  *                                 sent (default 0: the first packet carries
  *                                 1), to carry an SA over from elsewhere.
@@ -101,8 +136,18 @@
  *                                 has sent 2^32 - 1 stops (RFC 4303 3.3.3).
  *                                 Reported by SA_GET.
  *    IPSECIF_SA_A_LIFETIME_SOFT,
- *    IPSECIF_SA_A_LIFETIME_HARD:  NLA_NESTED, enum ipsecif_lifetime_attr;
- *                                 absent or 0 means no limit.
+ *    IPSECIF_SA_A_LIFETIME_HARD:  NLA_NESTED, enum ipsecif_lifetime_attr:
+ *                                 BYTES (of inner packets), PACKETS, SECONDS
+ *                                 (since the SA was added); absent or 0 means
+ *                                 no limit. Reaching a soft limit sends
+ *                                 IPSECIF_CMD_SA_EXPIRE (EVENT soft); the
+ *                                 hard limit does too (EVENT hard) and stops
+ *                                 the SA: it then neither sends nor receives
+ *                                 (drops counted as DROP_EXPIRED) until it
+ *                                 is deleted. A packet limit of N lets N
+ *                                 packets through; a byte limit stops the
+ *                                 SA at the first packet after N bytes.
+ *                                 Each event is sent once per SA.
  *
  * IPSECIF_CMD_SA_DEL (NLM_F_REQUEST, admin)
  *    IPSECIF_A_SA with IPSECIF_SA_A_ID. Fails with EBUSY (and a message
@@ -116,10 +161,20 @@
  *    (keys only for CAP_NET_ADMIN) and IPSECIF_SA_A_STATS (nested, enum
  *    ipsecif_stats_attr, NLA_U64 counters: packets and bytes of inner data
  *    sent or received, drops by reason, and LOST, the sequence numbers that
- *    left the replay window without ever arriving).
+ *    left the replay window without ever arriving), the configured ENCAP,
+ *    LIFETIME_*, DSCP and TTL, LIFETIME_CUR (what the lifetimes count so
+ *    far: BYTES, PACKETS, SECONDS since the SA was added) and EXPIRED
+ *    (enum ipsecif_sa_expired).
  *
- *    Encapsulation (ENCAP) and lifetimes (LIFETIME_*) are accepted by the
- *    policy but refused with EOPNOTSUPP until implemented.
+ * IPSECIF_CMD_SA_UPDATE (NLM_F_REQUEST, admin)
+ *    IPSECIF_A_SA with ID and what changes on the live SA; the rest, its
+ *    sequence numbers and replay window included, stays. May change: the
+ *    tunnel endpoints (SRC/DST or SRC6/DST6, tunnel mode; a NAT rebinding),
+ *    ENCAP (a nest with TYPE 0 removes it), LIFETIME_SOFT/HARD (a given nest
+ *    replaces the old limits; lifetimes count on from what they counted),
+ *    the FLAGS other than ESN, DSCP and TTL. SPI, MODE, the algorithms and
+ *    keys, ESN, REPLAY_WINDOW and SEQ_OUT never change in place (EINVAL,
+ *    "cannot change on a live SA"): rekey with a new SA instead.
  *
  * IPSECIF_CMD_SA_FLUSH (NLM_F_REQUEST, admin)
  *    Deletes every SA of the netns. If any SA is in use by a protection or
@@ -134,11 +189,17 @@
  *    atomically; SAs keep their sequence numbers and replay windows.
  *
  *    Refused: a p2p request with a peer, a p2mp one without; an SA that
- *    does not exist or is used by another protection (EBUSY); a TX SA in
- *    tunnel mode on an interface with local/remote, or in transport mode on
- *    one without; an RX SA whose SPI another netns's SA already receives in
- *    the same underlay netns (EEXIST). A p2p interface has a carrier while
- *    its protection has a TX SA.
+ *    does not exist or is used by another protection (EBUSY); an SA in
+ *    transport mode on an interface without local/remote; an RX SA whose
+ *    SPI another netns's SA already receives in the same underlay netns
+ *    (EEXIST). On an interface with local/remote, a transport-mode SA gives
+ *    one encapsulation (the interface's IP-in-IP header, then ESP: on the
+ *    wire the same as a tunnel-mode SA from local to remote), a tunnel-mode
+ *    SA two (the IP-in-IP packet carried in ESP tunnel mode between the
+ *    SA's endpoints). A p2p interface has a carrier while its protection
+ *    has a TX SA; with its TX SA set, a p2p interface whose MTU was never
+ *    set by the user takes the underlay route's MTU minus the SA's
+ *    worst-case overhead.
  *
  * IPSECIF_CMD_PROTECT_DEL (NLM_F_REQUEST, admin)
  *    The interface and IPSECIF_A_PROTECT with the peer (an empty nest for
@@ -229,10 +290,17 @@
  *    protection is required: IN_PLAINTEXT). No match: dropped.
  *
  * Multicast group IPSECIF_MCGRP_MONITOR
- *    Notifications: the *_NEW/_DEL/_SET commands above as they happen, and
- *    IPSECIF_CMD_SA_EXPIRE (soft or hard lifetime reached) and
- *    IPSECIF_CMD_SA_ERROR (replay or integrity failures, rate limited), each
- *    carrying IPSECIF_A_SA with at least ID and SPI.
+ *    Notifications of the netns, as they happen, with the attributes of the
+ *    matching GET reply (never keys): SA_NEW, SA_UPDATE, SA_DEL (one per SA
+ *    of an SA_FLUSH); PROTECT_SET, PROTECT_DEL; SPD_NEW, SPD_DEL,
+ *    SPD_ATTACH, SPD_DETACH (IPSECIF_A_SPD/ID and IPSECIF_A_IFINDEX);
+ *    POLICY_NEW, POLICY_DEL. And:
+ *    IPSECIF_CMD_SA_EXPIRE: a lifetime was reached: IPSECIF_A_SA with ID,
+ *    SPI, EVENT (soft or hard) and EVENT_LIMIT (the enum
+ *    ipsecif_lifetime_attr of the limit: BYTES, PACKETS or SECONDS).
+ *    IPSECIF_CMD_SA_ERROR: packets failed the replay check or integrity
+ *    verification: IPSECIF_A_SA with ID, SPI, EVENT (replay or integrity)
+ *    and STATS; at most one per SA and kind per second.
  *
  * Dumps end with NLMSG_DONE carrying zero or a negative errno. Commands and
  * attributes not listed as implemented by the running module answer
@@ -292,6 +360,7 @@ enum ipsecif_cmd {
 	IPSECIF_CMD_POLICY_GET,
 	IPSECIF_CMD_SA_EXPIRE,
 	IPSECIF_CMD_SA_ERROR,
+	IPSECIF_CMD_SA_UPDATE,
 	__IPSECIF_CMD_MAX
 };
 #define IPSECIF_CMD_MAX (__IPSECIF_CMD_MAX - 1)
@@ -320,6 +389,22 @@ enum ipsecif_sa_flags {
 	IPSECIF_SA_F_DONT_ENCAP_DSCP	= 1U << 3,
 	IPSECIF_SA_F_DF_SET		= 1U << 4,
 	IPSECIF_SA_F_DF_CLEAR		= 1U << 5,
+	IPSECIF_SA_F_COPY_FLOWLABEL	= 1U << 6,
+};
+
+/* IPSECIF_SA_A_EXPIRED */
+enum ipsecif_sa_expired {
+	IPSECIF_SA_LIVE,
+	IPSECIF_SA_SOFT_EXPIRED,	/* a soft limit was reached */
+	IPSECIF_SA_HARD_EXPIRED,	/* stopped */
+};
+
+/* IPSECIF_SA_A_EVENT, in SA_EXPIRE and SA_ERROR notifications */
+enum ipsecif_sa_event {
+	IPSECIF_SA_EVENT_SOFT,
+	IPSECIF_SA_EVENT_HARD,
+	IPSECIF_SA_EVENT_REPLAY,
+	IPSECIF_SA_EVENT_INTEGRITY,
 };
 
 enum ipsecif_sa_attr {
@@ -342,6 +427,12 @@ enum ipsecif_sa_attr {
 	IPSECIF_SA_A_STATS,
 	IPSECIF_SA_A_SEQ_OUT,
 	IPSECIF_SA_A_PAD,
+	IPSECIF_SA_A_DSCP,		/* NLA_U8 */
+	IPSECIF_SA_A_TTL,		/* NLA_U8 */
+	IPSECIF_SA_A_LIFETIME_CUR,	/* NLA_NESTED, read-only */
+	IPSECIF_SA_A_EXPIRED,		/* NLA_U8, read-only */
+	IPSECIF_SA_A_EVENT,		/* NLA_U8, notifications only */
+	IPSECIF_SA_A_EVENT_LIMIT,	/* NLA_U8, notifications only */
 	__IPSECIF_SA_A_MAX
 };
 #define IPSECIF_SA_A_MAX (__IPSECIF_SA_A_MAX - 1)
@@ -357,7 +448,9 @@ enum ipsecif_alg_attr {
 
 enum ipsecif_encap_attr {
 	IPSECIF_ENCAP_A_UNSPEC,
-	IPSECIF_ENCAP_A_TYPE,	/* NLA_U8, 2 = espinudp (UDP_ENCAP_ESPINUDP) */
+	IPSECIF_ENCAP_A_TYPE,	/* NLA_U8, 2 = espinudp (UDP_ENCAP_ESPINUDP);
+				 * 0 in SA_UPDATE: no encapsulation
+				 */
 	IPSECIF_ENCAP_A_SPORT,	/* NLA_U16, host order */
 	IPSECIF_ENCAP_A_DPORT,	/* NLA_U16, host order */
 	__IPSECIF_ENCAP_A_MAX
