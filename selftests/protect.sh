@@ -75,7 +75,9 @@ test_refused() {
 	in_ns a ipsecctl link add ipip0 local 192.0.2.1 remote 192.0.2.2
 	in_ns a ip link add dummy0 type dummy
 	expect_fail "must be tunnel mode" in_ns a ipsecctl protect set dev p2p0 tx 3
-	expect_fail "must be transport mode" in_ns a ipsecctl protect set dev ipip0 tx 1
+	expect_fail "must be tunnel mode" in_ns a ipsecctl protect set dev p2p0 rx 3
+	# With local/remote, a tunnel-mode SA means two encapsulations: allowed.
+	in_ns a ipsecctl protect set dev ipip0 tx 1
 	in_ns a ipsecctl protect set dev ipip0 tx 3
 	expect_fail "has no peers" in_ns a ipsecctl protect set dev p2p0 peer 10.0.0.2 tx 1
 	expect_fail "needs the peer" in_ns a ipsecctl protect set dev mp0 tx 1

@@ -91,8 +91,8 @@ test_refused() {
 		aead 'rfc4106(gcm(aes))' "$GCM_KEY" 128
 	refused "integer out of range" 2 spi 0x200 "${ep[@]}" aead 'rfc4106(gcm(aes))' "$GCM_KEY" 128 \
 		replay-window 4097
-	refused "UDP encapsulation is not supported yet" 2 spi 0x200 "${ep[@]}" \
-		aead 'rfc4106(gcm(aes))' "$GCM_KEY" 128 encap espinudp sport 4500 dport 4500
+	refused "espinudp needs non-zero sport and dport" 2 spi 0x200 "${ep[@]}" \
+		aead 'rfc4106(gcm(aes))' "$GCM_KEY" 128 encap espinudp sport 0 dport 4500
 	expect_fail "no SA with this id" in_ns a ipsecctl sa del 99
 }
 

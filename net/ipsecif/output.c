@@ -568,7 +568,9 @@ static bool ipsecif_too_big(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
 			return false;
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)) && skb_dst(skb)) {
+			/* The inner route may not know the MTU yet: cap it. */
 			memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+			IPCB(skb)->frag_max_size = mtu;
 			if (ip_do_fragment(dev_net(dev), NULL, skb,
 					   ipsecif_frag_output))
 				DEV_STATS_INC(dev, tx_dropped);

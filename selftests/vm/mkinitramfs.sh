@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Builds the test VM's initramfs: busybox for the basics, real bash, iproute2,
-# ping, iperf3, tcpdump, jq and kmod with their libraries, the kernel modules
-# the tests need (stock lane; the debug kernel has them built in), our module
-# and ipsecctl, and the selftests. modprobe is kmod's, so that the kernel's
-# own module requests (rtnl-link-ipsecif, crypto templates) are served.
+# ping, iperf3, tcpdump, jq, nft, ethtool and kmod with their libraries, the
+# kernel modules the tests need (stock lane; the debug kernel has them built
+# in), our module and ipsecctl, and the selftests. modprobe is kmod's, so that
+# the kernel's own module requests (rtnl-link-ipsecif, crypto templates) are
+# served.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz KVER MODROOT EXTRA_KO... -- TOOLS...
 #   MODROOT: tree holding lib/modules/KVER of the kernel (empty for built-in)
@@ -45,7 +46,8 @@ copy_binary() {
 }
 
 # awk: mawk, as on the host; busybox awk has no math (rand, ^).
-for bin in bash awk ip genl ss tc ping iperf3 tcpdump jq kmod timeout nsenter; do
+for bin in bash awk ip genl ss tc ping iperf3 tcpdump jq nft ethtool kmod timeout \
+	nsenter; do
 	copy_binary "$(command -v "$bin" || echo "/usr/sbin/$bin")"
 done
 for tool in "${tools[@]}"; do
@@ -74,7 +76,7 @@ if [ -n "$modroot" ]; then
 	wanted=(veth dummy esp4 esp6 xfrm_user xfrm_interface ip_vti ip6_vti
 		ipip ip6_tunnel wireguard af_packet nf_tables nft_nat nft_masq
 		nft_chain_nat nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6
-		jitterentropy_rng drbg)
+		udp_tunnel ip6_udp_tunnel jitterentropy_rng drbg)
 	{
 		for mod in "${wanted[@]}"; do
 			modprobe -d "$modroot" -S "$kver" --show-depends "$mod"

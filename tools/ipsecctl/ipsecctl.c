@@ -2,9 +2,9 @@
 /*
  * ipsecctl: configures ipsecif. This file owns the command line: global
  * options, batch mode, the dispatch to one file per object (link.c, sa.c,
- * protect.c, spd.c, policy.c), and the netlink sockets that all commands of
- * one run share: rtnetlink, and generic netlink with the id of the ipsecif
- * family.
+ * protect.c, spd.c, policy.c) and to monitor.c, and the netlink sockets that
+ * all commands of one run share: rtnetlink, and generic netlink with the id
+ * of the ipsecif family; and the listener socket of "monitor".
  */
 
 #include <errno.h>
@@ -30,6 +30,7 @@ static void usage(FILE *out)
 	fputs("Usage: ipsecctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       ipsecctl [OPTIONS] -b[atch] FILE\n"
 	      "       ipsecctl -V[ersion]\n"
+	      "       ipsecctl [-j] [-s] monitor\n"
 	      "       ipsecctl help\n"
 	      "where  OBJECT := { link | sa | protect | spd | policy }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
@@ -52,6 +53,12 @@ struct nlmsghdr *ipsecif_msg_start(char *buf, uint8_t cmd, uint16_t flags)
 	return genl_msg_start(buf, 0, cmd, IPSECIF_GENL_VERSION, flags);
 }
 
+static void report_no_family(int ret)
+{
+	if (ret == -ENOENT)
+		fprintf(stderr, "Error: the ipsecif module is not loaded\n");
+}
+
 /*
  * Resolves the ipsecif family once per run; a failure is not remembered, so
  * a later line of a batch retries.
@@ -60,8 +67,7 @@ static int resolve_ipsecif_family(void)
 {
 	int ret = genl_family_id(&genl, IPSECIF_GENL_NAME, &ipsecif_family);
 
-	if (ret == -ENOENT)
-		fprintf(stderr, "Error: the ipsecif module is not loaded\n");
+	report_no_family(ret);
 	return ret;
 }
 
@@ -79,12 +85,43 @@ int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return nl_talk(&genl, nlh, cb, data) ? EXIT_KERNEL : EXIT_SUCCESS;
 }
 
+/* Bytes of notifications the kernel may queue for a listener that lags. */
+#define LISTEN_RCVBUF	(1 << 20)
+
+/*
+ * Opens @nl, a generic netlink socket of its own, with a large receive
+ * buffer, and joins the monitor group of the ipsecif family, whose id it
+ * stores in @family. Returns an exit status; @nl is closed on failure.
+ */
+int ipsecif_listen(struct nl_handle *nl, uint16_t *family)
+{
+	uint32_t group;
+	int ret;
+
+	if (nl_open(nl, NETLINK_GENERIC))
+		return EXIT_KERNEL;
+	ret = genl_group_id(nl, IPSECIF_GENL_NAME, IPSECIF_MCGRP_MONITOR,
+			    family, &group);
+	if (ret == -ENOENT && !*family)
+		report_no_family(ret);
+	if (!ret) {
+		nl_set_rcvbuf(nl, LISTEN_RCVBUF);
+		ret = nl_join_group(nl, group);
+	}
+	if (ret) {
+		nl_close(nl);
+		return EXIT_KERNEL;
+	}
+	return EXIT_SUCCESS;
+}
+
 static const struct command objects[] = {
 	{ "link", cmd_link },
 	{ "sa", cmd_sa },
 	{ "protect", cmd_protect },
 	{ "spd", cmd_spd },
 	{ "policy", cmd_policy },
+	{ "monitor", cmd_monitor },
 };
 
 /*

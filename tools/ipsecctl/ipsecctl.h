@@ -22,26 +22,60 @@ struct ipsecctl_options {
 	bool stats;
 };
 
+struct json_writer;
+struct nl_handle;
+
+/*
+ * A notification of the monitor group, named as the text ("sa new") and the
+ * JSON output ("sa_new") name it.
+ */
+struct monitor_event {
+	uint8_t cmd;		/* enum ipsecif_cmd */
+	const char *text;
+	const char *json;
+};
+
+/*
+ * Prints one notification on one line, text or (with -json) a compact JSON
+ * object; returns -1, printing nothing, if the message is not one of the
+ * object's.
+ */
+typedef int (*monitor_print_fn)(const struct nlmsghdr *nlh,
+				const struct monitor_event *event,
+				struct json_writer *jw);
+
 /* ipsecctl.c */
 extern struct ipsecctl_options ipsecctl_opts;
 int rtnl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 struct nlmsghdr *ipsecif_msg_start(char *buf, uint8_t cmd, uint16_t flags);
 int ipsecif_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int ipsecif_show(struct nlmsghdr *nlh, mnl_cb_t cb);
+int ipsecif_listen(struct nl_handle *nl, uint16_t *family);
 
 /* link.c */
 int cmd_link(int argc, char **argv);
 
 /* sa.c */
 int cmd_sa(int argc, char **argv);
+int sa_monitor(const struct nlmsghdr *nlh, const struct monitor_event *event,
+	       struct json_writer *jw);
 
 /* protect.c */
 int cmd_protect(int argc, char **argv);
+int protect_monitor(const struct nlmsghdr *nlh,
+		    const struct monitor_event *event, struct json_writer *jw);
 
 /* spd.c */
 int cmd_spd(int argc, char **argv);
+int spd_monitor(const struct nlmsghdr *nlh, const struct monitor_event *event,
+		struct json_writer *jw);
 
 /* policy.c */
 int cmd_policy(int argc, char **argv);
+int policy_monitor(const struct nlmsghdr *nlh,
+		   const struct monitor_event *event, struct json_writer *jw);
+
+/* monitor.c */
+int cmd_monitor(int argc, char **argv);
 
 #endif /* IPSECCTL_H */

@@ -2,13 +2,16 @@
 /*
  * Netlink plumbing shared by every object: sockets, the request/reply
  * exchange (which reports the kernel's extended ACK the way iproute2 does),
- * attribute parsing, and generic netlink family resolution.
+ * attribute parsing, generic netlink family and multicast group resolution,
+ * and the socket options of a listener.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/socket.h>
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -368,13 +371,66 @@ struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,
 	return nlh;
 }
 
-static int family_id_cb(const struct nlmsghdr *nlh, void *data)
+/* What CTRL_CMD_GETFAMILY is asked for, and what it answered. */
+struct genl_lookup {
+	const char *group;	/* a multicast group to find, or NULL */
+	uint16_t id;
+	uint32_t group_id;	/* 0: no such group */
+};
+
+/* Finds lookup->group among the CTRL_ATTR_MCAST_GROUPS of a family. */
+static void find_group(const struct nlattr *groups, struct genl_lookup *lookup)
+{
+	const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	const struct nlattr *group;
+	const char *name;
+
+	mnl_attr_for_each_nested(group, groups) {
+		nl_parse_nested(group, tb, CTRL_ATTR_MCAST_GRP_MAX);
+		name = nl_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]);
+		if (name && !strcmp(name, lookup->group))
+			nl_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID], &lookup->group_id);
+	}
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct genl_lookup *lookup = data;
 
 	nl_parse_attrs(nlh, sizeof(struct genlmsghdr), tb, CTRL_ATTR_MAX);
-	nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], data);
+	nl_get_u16(tb[CTRL_ATTR_FAMILY_ID], &lookup->id);
+	if (lookup->group && tb[CTRL_ATTR_MCAST_GROUPS])
+		find_group(tb[CTRL_ATTR_MCAST_GROUPS], lookup);
 	return MNL_CB_OK;
+}
+
+/* CTRL_CMD_GETFAMILY of @name, filling @lookup; as genl_family_id(). */
+static int genl_lookup(struct nl_handle *nl, const char *name,
+		       struct genl_lookup *lookup)
+{
+	struct nl_exchange exchange = {
+		.cb = family_cb,
+		.data = lookup,
+		.quiet_error = -ENOENT,
+	};
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = genl_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	lookup->id = 0;
+	lookup->group_id = 0;
+	ret = talk(nl, nlh, &exchange);
+	if (ret)
+		return ret;
+	if (!lookup->id) {
+		fprintf(stderr, "Error: no id for generic netlink family %s\n",
+			name);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /*
@@ -385,25 +441,61 @@ static int family_id_cb(const struct nlmsghdr *nlh, void *data)
  */
 int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id)
 {
-	struct nl_exchange exchange = {
-		.cb = family_id_cb,
-		.data = id,
-		.quiet_error = -ENOENT,
-	};
-	char buf[NL_MSG_SIZE];
-	struct nlmsghdr *nlh;
-	int ret;
+	struct genl_lookup lookup = { 0 };
+	int ret = genl_lookup(nl, name, &lookup);
 
-	nlh = genl_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	*id = 0;
-	ret = talk(nl, nlh, &exchange);
+	*id = lookup.id;
+	return ret;
+}
+
+/*
+ * As genl_family_id(), and also resolves the family's multicast group
+ * @group to its id. A family without that group fails with -ENOENT after
+ * printing the error; *@id tells that case (non-zero) from a missing family.
+ */
+int genl_group_id(struct nl_handle *nl, const char *name, const char *group,
+		  uint16_t *id, uint32_t *group_id)
+{
+	struct genl_lookup lookup = { .group = group };
+	int ret = genl_lookup(nl, name, &lookup);
+
+	*id = lookup.id;
 	if (ret)
 		return ret;
-	if (!*id) {
-		fprintf(stderr, "Error: no id for generic netlink family %s\n",
-			name);
-		return -EPROTO;
+	if (!lookup.group_id) {
+		fprintf(stderr,
+			"Error: generic netlink family %s has no multicast group \"%s\"\n",
+			name, group);
+		return -ENOENT;
+	}
+	*group_id = lookup.group_id;
+	return 0;
+}
+
+/* Joins the multicast group @group; 0 or a negative errno, reported. */
+int nl_join_group(struct nl_handle *nl, uint32_t group)
+{
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "ipsecctl: cannot join netlink group %u: %s\n",
+			group, strerror(err));
+		return -err;
 	}
 	return 0;
+}
+
+/*
+ * Asks for a receive buffer of @size bytes: beyond net.core.rmem_max if
+ * the caller has CAP_NET_ADMIN, else as much as that allows. Best effort: a
+ * smaller buffer only loses notifications sooner, which the caller sees as
+ * ENOBUFS.
+ */
+void nl_set_rcvbuf(struct nl_handle *nl, int size)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }

@@ -54,5 +54,11 @@ bool nl_get_addr(const struct nlattr *v4, const struct nlattr *v6,
 struct nlmsghdr *genl_msg_start(char *buf, uint16_t family, uint8_t cmd,
 				uint8_t version, uint16_t flags);
 int genl_family_id(struct nl_handle *nl, const char *name, uint16_t *id);
+int genl_group_id(struct nl_handle *nl, const char *name, const char *group,
+		  uint16_t *id, uint32_t *group_id);
+
+/* nl.c: listening to multicast groups */
+int nl_join_group(struct nl_handle *nl, uint32_t group);
+void nl_set_rcvbuf(struct nl_handle *nl, int size);
 
 #endif /* IPSECCTL_NL_H */

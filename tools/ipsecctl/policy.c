@@ -2,7 +2,8 @@
 /*
  * The policy object: the policies of an SPD, with their selectors, added,
  * deleted and listed with the IPSECIF_CMD_POLICY_* commands of the ipsecif
- * generic netlink family, as include/uapi/linux/ipsecif.h specifies.
+ * generic netlink family, as include/uapi/linux/ipsecif.h specifies; and
+ * their notifications, for "monitor".
  *
  * ipsecctl checks only the syntax; whether a policy makes sense (protect
  * without an SA, an inverted range, local and remote of different families,
@@ -605,9 +606,9 @@ static void print_port_range_text(const struct policy *p,
 
 /*
  * spd ID priority N dir DIR action ACTION [sa ID] [proto P] [local A]
- * [remote A] [lport P] [rport P]; with -s, a line of counters
+ * [remote A] [lport P] [rport P]; with -s, the counters after @sep
  */
-static void print_policy_text(const struct policy *p)
+static void print_policy_text(const struct policy *p, const char *sep)
 {
 	printf("spd %u priority %d dir %s action %s", p->spd, p->priority,
 	       name_of(dir_names, ARRAY_SIZE(dir_names), p->dir),
@@ -621,13 +622,12 @@ static void print_policy_text(const struct policy *p)
 			      &p->lport);
 	print_port_range_text(p, POLICY_PARAM_RPORT, POLICY_PARAM_CODE,
 			      &p->rport);
-	putchar('\n');
 	if (ipsecctl_opts.stats && p->has_stats) {
-		fputs("   ", stdout);
+		fputs(sep, stdout);
 		print_u64s_text(policy_stats_names,
 				ARRAY_SIZE(policy_stats_names), &p->stats);
-		putchar('\n');
 	}
+	putchar('\n');
 }
 
 /* "KEY_start" and "KEY_end" of the addresses @param, unless any. */
@@ -664,9 +664,9 @@ static void print_port_range_json(struct json_writer *jw,
 	json_uint(jw, name, range->end);
 }
 
-static void print_policy_json(struct json_writer *jw, const struct policy *p)
+static void print_policy_members(struct json_writer *jw,
+				 const struct policy *p)
 {
-	json_object_open(jw, NULL);
 	json_uint(jw, "spd", p->spd);
 	json_int(jw, "priority", p->priority);
 	json_string(jw, "dir", name_of(dir_names, ARRAY_SIZE(dir_names),
@@ -687,7 +687,6 @@ static void print_policy_json(struct json_writer *jw, const struct policy *p)
 	if (ipsecctl_opts.stats && p->has_stats)
 		print_u64s_json(jw, "stats", policy_stats_names,
 				ARRAY_SIZE(policy_stats_names), &p->stats);
-	json_object_close(jw);
 }
 
 static int show_cb(const struct nlmsghdr *nlh, void *data)
@@ -696,11 +695,34 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (policy_parse(nlh, &p))
 		return MNL_CB_OK;
-	if (ipsecctl_opts.json)
-		print_policy_json(data, &p);
-	else
-		print_policy_text(&p);
+	if (ipsecctl_opts.json) {
+		json_object_open(data, NULL);
+		print_policy_members(data, &p);
+		json_object_close(data);
+	} else {
+		print_policy_text(&p, "\n   ");
+	}
 	return MNL_CB_OK;
+}
+
+/* POLICY_NEW and POLICY_DEL as "policy show" shows the policy, on one line. */
+int policy_monitor(const struct nlmsghdr *nlh,
+		   const struct monitor_event *event, struct json_writer *jw)
+{
+	struct policy p;
+
+	if (policy_parse(nlh, &p))
+		return -1;
+	if (!ipsecctl_opts.json) {
+		printf("%s ", event->text);
+		print_policy_text(&p, "");
+		return 0;
+	}
+	json_object_open(jw, NULL);
+	json_string(jw, "event", event->json);
+	print_policy_members(jw, &p);
+	json_object_close(jw);
+	return 0;
 }
 
 /*

@@ -3,7 +3,8 @@
  * The protect object: protections, which bind one TX SA and up to
  * IPSECIF_MAX_RX_SA RX SAs to a peer of an ipsecif interface, set, deleted
  * and listed with the IPSECIF_CMD_PROTECT_* commands of the ipsecif generic
- * netlink family, as include/uapi/linux/ipsecif.h specifies.
+ * netlink family, as include/uapi/linux/ipsecif.h specifies; and their
+ * notifications, for "monitor".
  */
 
 #include <arpa/inet.h>
@@ -289,25 +290,26 @@ static void print_protect_text(const struct protect_info *info)
 	putchar('\n');
 }
 
-static void print_protect_json(struct json_writer *jw,
-			       const struct protect_info *info)
+/* The members of a protection's object; its SAs unless @sas is false. */
+static void print_protect_members(struct json_writer *jw,
+				  const struct protect_info *info, bool sas)
 {
 	char addr[INET6_ADDRSTRLEN];
 	unsigned int i;
 
-	json_object_open(jw, NULL);
 	json_string(jw, "dev", info->ifname);
 	json_uint(jw, "ifindex", info->ifindex);
 	if (info->peer.family)
 		json_string(jw, "peer",
 			    format_addr(&info->peer, addr, sizeof(addr)));
+	if (!sas)
+		return;
 	if (info->has_tx)
 		json_uint(jw, "tx", info->tx);
 	json_array_open(jw, "rx");
 	for (i = 0; i < info->rx_count; i++)
 		json_uint(jw, NULL, info->rx[i]);
 	json_array_close(jw);
-	json_object_close(jw);
 }
 
 static int show_cb(const struct nlmsghdr *nlh, void *data)
@@ -316,11 +318,42 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (protect_parse(nlh, &info))
 		return MNL_CB_OK;
-	if (ipsecctl_opts.json)
-		print_protect_json(data, &info);
-	else
+	if (ipsecctl_opts.json) {
+		json_object_open(data, NULL);
+		print_protect_members(data, &info, true);
+		json_object_close(data);
+	} else {
 		print_protect_text(&info);
+	}
 	return MNL_CB_OK;
+}
+
+/*
+ * PROTECT_SET as "protect show" shows the protection, after "protect set";
+ * PROTECT_DEL names the protection that is gone: its interface and peer.
+ */
+int protect_monitor(const struct nlmsghdr *nlh,
+		    const struct monitor_event *event, struct json_writer *jw)
+{
+	bool set = event->cmd == IPSECIF_CMD_PROTECT_SET;
+	struct protect_info info;
+
+	if (protect_parse(nlh, &info))
+		return -1;
+	if (!set) {
+		info.has_tx = false;
+		info.rx_count = 0;
+	}
+	if (!ipsecctl_opts.json) {
+		printf("%s ", event->text);
+		print_protect_text(&info);
+		return 0;
+	}
+	json_object_open(jw, NULL);
+	json_string(jw, "event", event->json);
+	print_protect_members(jw, &info, set);
+	json_object_close(jw);
+	return 0;
 }
 
 /* A dump, of one interface's protections if "dev" is given. */

@@ -3,7 +3,8 @@
  * The spd object: security policy databases, added, deleted, attached to
  * and detached from interfaces, and listed with the IPSECIF_CMD_SPD_*
  * commands of the ipsecif generic netlink family, as
- * include/uapi/linux/ipsecif.h specifies. Their policies are policy.c's.
+ * include/uapi/linux/ipsecif.h specifies; and their notifications, for
+ * "monitor". Their policies are policy.c's.
  */
 
 #include <net/if.h>
@@ -190,6 +191,50 @@ static void print_spd_json(struct json_writer *jw,
 		print_u64s_json(jw, "stats", spd_stats_names,
 				ARRAY_SIZE(spd_stats_names), &info->stats);
 	json_object_close(jw);
+}
+
+/* The interface of SPD_ATTACH and SPD_DETACH: IPSECIF_A_IFINDEX. */
+static bool get_event_ifindex(const struct nlmsghdr *nlh, uint32_t *ifindex)
+{
+	const struct nlattr *tb[IPSECIF_A_MAX + 1];
+
+	nl_parse_attrs(nlh, sizeof(struct genlmsghdr), tb, IPSECIF_A_MAX);
+	return nl_get_u32(tb[IPSECIF_A_IFINDEX], ifindex);
+}
+
+/*
+ * "spd new ID", "spd del ID"; "spd attach ID dev NAME", "spd detach ID dev
+ * NAME", NAME being "ifINDEX" for an interface that has no name (any
+ * more) in this netns.
+ */
+int spd_monitor(const struct nlmsghdr *nlh, const struct monitor_event *event,
+		struct json_writer *jw)
+{
+	bool attach = event->cmd == IPSECIF_CMD_SPD_ATTACH ||
+		      event->cmd == IPSECIF_CMD_SPD_DETACH;
+	char name[IF_NAMESIZE];
+	struct spd_info info;
+	uint32_t ifindex;
+
+	if (spd_parse(nlh, &info))
+		return -1;
+	attach = attach && get_event_ifindex(nlh, &ifindex);
+	if (!ipsecctl_opts.json) {
+		printf("%s %u", event->text, info.id);
+		if (attach)
+			printf(" dev %s", format_ifindex(ifindex, name));
+		putchar('\n');
+		return 0;
+	}
+	json_object_open(jw, NULL);
+	json_string(jw, "event", event->json);
+	json_uint(jw, "id", info.id);
+	if (attach) {
+		json_string(jw, "dev", format_ifindex(ifindex, name));
+		json_uint(jw, "ifindex", ifindex);
+	}
+	json_object_close(jw);
+	return 0;
 }
 
 static int show_cb(const struct nlmsghdr *nlh, void *data)
