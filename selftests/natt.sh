@@ -235,7 +235,8 @@ t_port_in_use() {
 	bg_wait_err plain "bound to port 4500"
 	out=$(in_ns a ipsecctl protect set dev ipsec0 tx 1 rx 2 2>&1) || rc=$?
 	[ "$rc" != 0 ] || fail "protect set succeeded with port 4500 held without UDP_ENCAP"
-	grep -qi "in use" <<<"$out" || fail "protect set said '$out', expected 'in use'"
+	grep -q "held by a socket without UDP_ENCAP" <<<"$out" ||
+		fail "protect set said '$out', expected 'held by a socket without UDP_ENCAP'"
 	expect_eq "protections" 0 "$(in_ns a ipsecctl -j protect show | jq length)"
 	bg_stop plain TERM
 
@@ -299,7 +300,7 @@ t_rebind() {
 # checksum offload here, so the capture shows what the wire would), and
 # plain ESP for the encapsulating SA is not taken.
 t_ipv6() {
-	local A6=2001:db8::1 B6=2001:db8::2 n ok stats rx sel
+	local A6=2001:db8::1 B6=2001:db8::2 n ok stats rx sel errs
 
 	scratch_init
 	underlay_pair
@@ -331,6 +332,9 @@ t_ipv6() {
 	in_ns b ip addr add fd00::2/64 dev xfrm0 nodad
 	in_ns b ip link set xfrm0 up
 
+	# a's interface comes up before b's states exist: what it sends then
+	# (MLD, router solicitations) is b's to drop; count from here on.
+	errs=$(xfrm_in_errors b)
 	pcap_start b b0 wan
 	ping_both
 	ping_ok a fd00::2
@@ -347,7 +351,8 @@ t_ipv6() {
 	fi
 	expect_eq "plain ESP from a" 0 "$(pcap_count wan "src host $A6 and ip6[6] = 50")"
 	expect_eq "b's UDP checksum errors" 0 "$(snmp6 b Udp6InCsumErrors)"
-	expect_eq "xfrm input errors in b" 0 "$(xfrm_in_errors b)"
+	expect_eq "xfrm input errors in b" "$errs" "$(xfrm_in_errors b)" ||
+		{ in_ns b grep -v ' 0$' /proc/net/xfrm_stat; false; }
 
 	# Plain ESP, valid for SA 2 but for its encapsulation, is not ours.
 	stats=$(sa_json a 2 .stats.packets)
@@ -362,6 +367,6 @@ ktap_run \
 	"behind masquerade: ping and TCP, ESP in UDP 4500 with checksum 0, no plain ESP" t_nat \
 	"keepalives and IKE packets to the port: no SA counter, no UDP error" t_keepalive \
 	"an IKE daemon's UDP_ENCAP socket first: ESP through it, IKE to the daemon" t_user_socket \
-	"port held without UDP_ENCAP: protect set refused (in use); held only for RX SAs" t_port_in_use \
+	"port held without UDP_ENCAP: protect set refused; held only for RX SAs" t_port_in_use \
 	"a's address changes behind the NAT: sa update / xfrm state update, sequence numbers go on" t_rebind \
 	"IPv6 without NAT: ESP in UDP both ways with a valid UDP checksum; plain ESP not taken" t_ipv6

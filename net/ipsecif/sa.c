@@ -447,12 +447,13 @@ bool ipsecif_sa_lft_account(struct ipsecif_sa *sa, unsigned int bytes)
 	u64 packets = atomic64_inc_return(&sa->lft_packets);
 	u64 total = atomic64_add_return(bytes, &sa->lft_bytes);
 
-	if (hard_p && packets > hard_p) {
-		ipsecif_sa_expire(sa, true, IPSECIF_LIFETIME_A_PACKETS);
-		return false;
-	}
-	if (hard_b && total - bytes >= hard_b) {
-		ipsecif_sa_expire(sa, true, IPSECIF_LIFETIME_A_BYTES);
+	if ((hard_p && packets > hard_p) || (hard_b && total - bytes >= hard_b)) {
+		/* What the lifetimes count is what got through. */
+		atomic64_dec(&sa->lft_packets);
+		atomic64_sub(bytes, &sa->lft_bytes);
+		ipsecif_sa_expire(sa, true, hard_p && packets > hard_p ?
+				  IPSECIF_LIFETIME_A_PACKETS :
+				  IPSECIF_LIFETIME_A_BYTES);
 		return false;
 	}
 	if (soft_p && packets >= soft_p)
