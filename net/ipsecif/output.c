@@ -22,6 +22,7 @@
 #include <net/ip.h>
 #include <net/esp.h>
 #include <net/inet_ecn.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ip6_tunnel.h>
 #include <net/ip_tunnels.h>

@@ -31,7 +31,10 @@
  *                          and they must differ.
  *    IFLA_IPSECIF_TABLE:   NLA_U32, routing table for outer (underlay)
  *                          packets; 0 (default) uses the ordinary routing
- *                          rules of the underlay netns.
+ *                          rules of the underlay netns. Stored and
+ *                          reported; this version does not use it in
+ *                          lookups yet (FWMARK with an "ip rule fwmark"
+ *                          selects a table meanwhile).
  *    IFLA_IPSECIF_FWMARK:  NLA_U32, fwmark set on outer packets and used in
  *                          their route lookup; 0 (default) for none.
  *
