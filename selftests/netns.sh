@@ -83,9 +83,30 @@ test_many_in_dying_netns() {
 	wait_kmsg_count "interface destroyed" 20
 }
 
+# The outer route is looked up with the link's fwmark: with the underlay
+# route only in a table that an "ip rule fwmark" selects, the tunnel works
+# only once the link has that mark.
+test_fwmark_selects_underlay_route() {
+	local errs
+
+	xfrm_pair 4 4
+	in_ns a ip route del 192.0.2.0/24 dev a0
+	in_ns a ip route add 192.0.2.0/24 dev a0 table 100
+	in_ns a ip rule add fwmark 0x10 lookup 100
+	errs=$(in_ns a ip -j -s link show dev ipsec0 | jq '.[0].stats64.tx.carrier_errors')
+	[ "$(in_ns a ping -c 2 -W 1 -i 0.2 10.0.0.2 >/dev/null 2>&1; echo $?)" != 0 ] ||
+		fail "the tunnel worked without a route to its peer"
+	expect_eq "carrier errors without the mark" $((errs + 2)) \
+		"$(in_ns a ip -j -s link show dev ipsec0 | jq '.[0].stats64.tx.carrier_errors')"
+	in_ns a ipsecctl link set ipsec0 fwmark 0x10
+	in_ns a ping -c 3 -W 2 -i 0.2 10.0.0.2 >/dev/null ||
+		{ xfrm_pair_state; fail "no ping with fwmark 0x10"; }
+}
+
 ktap_run \
 	"moved interface keeps its underlay netns and options" test_moved_keeps_underlay \
 	"created into another netns: underlay is the creator's" test_created_into_other_netns \
 	"interfaces die with the netns they live in" test_dies_with_netns \
 	"underlay netns deleted: interface lives on without carrier" test_underlay_netns_deleted \
-	"deleting a netns with 20 interfaces frees them all" test_many_in_dying_netns
+	"deleting a netns with 20 interfaces frees them all" test_many_in_dying_netns \
+	"the link's fwmark selects the underlay route" test_fwmark_selects_underlay_route

@@ -73,7 +73,10 @@ drop:
 	return 0;
 }
 
-/* Is @port held by a user socket that receives ESP in UDP itself? */
+/* Is @port held by a user socket that receives ESP in UDP itself? UDP
+ * sockets are freed after an RCU grace period: no reference is needed to
+ * look at one under rcu_read_lock().
+ */
 static bool ipsecif_encap_port_shared(struct net *net, sa_family_t family,
 				      __be16 port)
 {
@@ -82,17 +85,15 @@ static bool ipsecif_encap_port_shared(struct net *net, sa_family_t family,
 
 	rcu_read_lock();
 	if (family == AF_INET)
-		sk = udp4_lib_lookup(net, 0, 0, 0, port, 0);
+		sk = __udp4_lib_lookup(net, 0, 0, 0, port, 0, 0, &udp_table,
+				       NULL);
 #if IS_ENABLED(CONFIG_IPV6)
 	else
-		sk = udp6_lib_lookup(net, &in6addr_any, 0, &in6addr_any, port,
-				     0);
+		sk = __udp6_lib_lookup(net, &in6addr_any, 0, &in6addr_any,
+				       port, 0, 0, &udp_table, NULL);
 #endif
+	shared = sk && READ_ONCE(udp_sk(sk)->encap_type) == UDP_ENCAP_ESPINUDP;
 	rcu_read_unlock();
-	if (!sk)
-		return false;
-	shared = READ_ONCE(udp_sk(sk)->encap_type) == UDP_ENCAP_ESPINUDP;
-	sock_put(sk);
 	return shared;
 }
 
