@@ -184,16 +184,17 @@ static int ipsecif_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 static int ipsecif_nl_sa_update(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[IPSECIF_SA_A_MAX + 1];
+	struct net *net = genl_info_net(info);
 	int ret;
 
 	ret = ipsecif_nl_parse_sa(info, tb);
 	if (ret)
 		return ret;
 	rtnl_lock();
-	ret = ipsecif_sa_update(genl_info_net(info), tb, info->extack);
+	ret = ipsecif_sa_update(net, tb, info->extack);
 	if (!ret)
-		ipsecif_nl_notify_sa(ipsecif_sa_by_id(genl_info_net(info),
-				     nla_get_u32(tb[IPSECIF_SA_A_ID])),
+		ipsecif_nl_notify_sa(ipsecif_sa_by_id(net,
+						      nla_get_u32(tb[IPSECIF_SA_A_ID])),
 				     IPSECIF_CMD_SA_UPDATE);
 	rtnl_unlock();
 	return ret;
