@@ -258,11 +258,11 @@ peer_xfrm() {
 # ---------------------------------------------------------------------------
 # Objects
 
-# Everything a refused request could change in netns a (not the counters:
-# traffic may move them meanwhile).
+# Everything a refused request could change in netns a (not the counters,
+# nor what the lifetimes count: traffic and time move them meanwhile).
 state() {
 	local spds id
-	ctl -j sa show
+	ctl -j sa show | jq -c 'map(del(.lifetime.current))'
 	spds=$(ctl spd show)
 	echo "$spds"
 	while read -r _ id _; do

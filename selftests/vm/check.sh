@@ -24,8 +24,8 @@ stock)
 	KVER=$(cut -d' ' -f1 "$LANEDIR/version")
 	MODROOT=$LANEDIR/root
 	MEM=2G
-	# A whole run takes about 16 minutes; a hang ends at twice that.
-	TIMEOUT=${VM_TIMEOUT:-2100}
+	# A whole run takes about 23 minutes; a hang ends at twice that.
+	TIMEOUT=${VM_TIMEOUT:-2700}
 	;;
 debug)
 	"$TOP/selftests/vm/build-debug-kernel.sh" "$BUILDDIR"
