@@ -54,7 +54,7 @@ tunnel_state() {
 	in_ns a ip -s link show dev ipsec0
 	in_ns b ip -s xfrm state
 	in_ns b ip -s link show dev xfrm0
-	in_ns b nstat -az | grep -i xfrm | grep -v ' 0 '
+	in_ns b grep -v ' 0$' /proc/net/xfrm_stat
 }
 
 # ping_ok NS ADDR: three echoes, all answered.
@@ -122,4 +122,6 @@ for alg in "${ALGORITHMS[@]}"; do
 		"interop $alg 6 esn")
 done
 
+# async.sh runs these tests again with every packet completing asynchronously.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 ktap_run "${TESTS[@]}"

@@ -130,11 +130,14 @@ ktap_run() {
 # Kernel log lines since the last kmsg_mark (the module's pr_debug lifecycle
 # lines are enabled by "ipsecif.dyndbg=+p" on the VM's command line).
 kmsg_mark() {
-	KMSG_MARK=$(dmesg | wc -l)
+	KMSG_MARK="ipsecif-selftest mark $$.$RANDOM.$SECONDS"
+	echo "$KMSG_MARK" > /dev/kmsg
 }
 
+# What the kernel logged after the mark (a line of our own in its log, so
+# that a full, wrapping log buffer does not shift it).
 kmsg_since_mark() {
-	dmesg | tail -n +$((KMSG_MARK + 1))
+	dmesg | sed -n "/$KMSG_MARK/,\$p" | tail -n +2
 }
 
 # Waits until the kernel logged COUNT lines matching PATTERN since the mark.

@@ -130,9 +130,12 @@ int ipsecif_strip_tunnel(struct sk_buff *skb, struct ipsecif_sa *sa,
 
 	if (next_hdr == IPPROTO_IPIP) {
 		if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
-		    ip_hdr(skb)->version != 4 || ip_hdr(skb)->ihl < 5)
+		    ip_hdr(skb)->version != 4 || ip_hdr(skb)->ihl < 5 ||
+		    !pskb_may_pull(skb, ip_hdr(skb)->ihl * 4))
 			return -IPSECIF_DROP_NEXTHDR;
 		len = ntohs(ip_hdr(skb)->tot_len);
+		if (len < ip_hdr(skb)->ihl * 4)
+			return -IPSECIF_DROP_NEXTHDR;
 		skb->protocol = htons(ETH_P_IP);
 	} else {
 		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
@@ -393,7 +396,12 @@ void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_EXPIRED);
 		return;
 	}
-	if (!ipsecif_length_ok(skb, sa)) {
+	/* The ESP header and IV in the linear part, where stripping them
+	 * (__skb_pull) expects them: a refragmented packet's first fragment
+	 * may hold less.
+	 */
+	if (!ipsecif_length_ok(skb, sa) ||
+	    !pskb_may_pull(skb, sizeof(struct ip_esp_hdr) + sa->iv_len)) {
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_RUNT);
 		return;
 	}

@@ -352,6 +352,17 @@ static inline u64 ipsecif_sa_last_seq(struct ipsecif_sa *sa)
 	return min_t(u64, seq, U32_MAX);
 }
 
+/* The highest sequence number received: the top of the replay window. */
+static inline u64 ipsecif_sa_top_seq(struct ipsecif_sa *sa)
+{
+	u64 top;
+
+	spin_lock_bh(&sa->replay_lock);
+	top = sa->replay->top;
+	spin_unlock_bh(&sa->replay_lock);
+	return top;
+}
+
 int ipsecif_sa_update(struct net *net, struct nlattr **tb,
 		      struct netlink_ext_ack *extack);
 bool ipsecif_sa_lft_account(struct ipsecif_sa *sa, unsigned int bytes);

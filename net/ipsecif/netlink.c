@@ -61,6 +61,7 @@ const struct nla_policy ipsecif_sa_policy[IPSECIF_SA_A_MAX + 1] = {
 	[IPSECIF_SA_A_LIFETIME_SOFT]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
 	[IPSECIF_SA_A_LIFETIME_HARD]	= NLA_POLICY_NESTED(ipsecif_lifetime_policy),
 	[IPSECIF_SA_A_SEQ_OUT]		= { .type = NLA_U64 },
+	[IPSECIF_SA_A_SEQ_IN]		= { .type = NLA_U64 },
 	[IPSECIF_SA_A_STATS]		= { .type = NLA_REJECT,
 		.reject_message = "ipsecif: statistics are read-only" },
 	[IPSECIF_SA_A_DSCP]		= NLA_POLICY_MAX(NLA_U8, 63),
@@ -380,6 +381,8 @@ static int ipsecif_nl_fill_sa(struct sk_buff *skb, struct ipsecif_sa *sa,
 	    nla_put_u32(skb, IPSECIF_SA_A_REPLAY_WINDOW, sa->replay->window) ||
 	    nla_put_u64_64bit(skb, IPSECIF_SA_A_SEQ_OUT, ipsecif_sa_last_seq(sa),
 			      IPSECIF_SA_A_PAD) ||
+	    nla_put_u64_64bit(skb, IPSECIF_SA_A_SEQ_IN, ipsecif_sa_top_seq(sa),
+			      IPSECIF_SA_A_PAD) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AEAD, sa->aead_alg, with_keys) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_ENC, sa->enc_alg, with_keys) ||
 	    ipsecif_nl_put_alg(skb, IPSECIF_SA_A_AUTH, sa->auth_alg, with_keys) ||
@@ -605,6 +608,35 @@ static bool ipsecif_nl_dump_wants(struct nlattr **attrs,
 	       !nla_strcmp(attrs[IPSECIF_A_IFNAME], dev->name);
 }
 
+/* A dump that names an interface wants that one: that it does not exist
+ * (or is no ipsecif) is an error, as for ip(8), not an empty answer.
+ */
+static int ipsecif_nl_protect_dump_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	struct net *net = sock_net(cb->skb->sk);
+	struct net_device *dev;
+	int ret = 0;
+
+	if (!attrs[IPSECIF_A_IFINDEX] && !attrs[IPSECIF_A_IFNAME])
+		return 0;
+	rcu_read_lock();
+	if (attrs[IPSECIF_A_IFINDEX])
+		dev = dev_get_by_index_rcu(net,
+					   nla_get_u32(attrs[IPSECIF_A_IFINDEX]));
+	else
+		dev = dev_get_by_name_rcu(net, nla_data(attrs[IPSECIF_A_IFNAME]));
+	if (!dev) {
+		NL_SET_ERR_MSG(cb->extack, "ipsecif: no such interface");
+		ret = -ENODEV;
+	} else if (!ipsecif_is_dev(dev)) {
+		NL_SET_ERR_MSG(cb->extack, "ipsecif: not an ipsecif interface");
+		ret = -EOPNOTSUPP;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
 /* Dump cursor: cb->args[0] counts the interfaces sent completely,
  * cb->args[1] the protections sent of the next one.
  */
@@ -739,7 +771,7 @@ static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
 	if (spd) {
 		dev = ipsecif_nl_any_dev(info);
 		ret = dev ? ipsecif_spd_attach(spd, dev, info->extack) :
-			    -ENODEV;
+			    -EINVAL;
 		if (!ret)
 			ipsecif_nl_notify_spd(spd->net, spd->id, dev->ifindex,
 					      IPSECIF_CMD_SPD_ATTACH);
@@ -750,7 +782,7 @@ static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
 
 static int ipsecif_nl_spd_detach(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ipsecif_spd *spd = NULL;
+	struct ipsecif_spd *spd = NULL, *attached;
 	struct net_device *dev;
 	int ret = 0;
 
@@ -759,11 +791,12 @@ static int ipsecif_nl_spd_detach(struct sk_buff *skb, struct genl_info *info)
 		spd = ipsecif_nl_spd(info, &ret);
 	if (!ret) {
 		dev = ipsecif_nl_any_dev(info);
-		spd = dev ? ipsecif_spd_of_dev_rcu(dev) : NULL;
+		attached = dev ? ipsecif_spd_of_dev_rcu(dev) : NULL;
+		/* A named SPD must be the attached one. */
 		ret = dev ? ipsecif_spd_detach(dev, spd, info->extack) :
-			    -ENODEV;
-		if (!ret && spd)
-			ipsecif_nl_notify_spd(dev_net(dev), spd->id,
+			    -EINVAL;
+		if (!ret && attached)
+			ipsecif_nl_notify_spd(dev_net(dev), attached->id,
 					      dev->ifindex,
 					      IPSECIF_CMD_SPD_DETACH);
 	}
@@ -1061,6 +1094,7 @@ static const struct genl_ops ipsecif_genl_ops[] = {
 		.flags	= GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd	= IPSECIF_CMD_PROTECT_GET,
+		.start	= ipsecif_nl_protect_dump_start,
 		.dumpit	= ipsecif_nl_protect_dump,
 	}, {
 		.cmd	= IPSECIF_CMD_SPD_NEW,

@@ -80,6 +80,29 @@ void ipsecif_replay_init(struct ipsecif_replay *r, u32 window)
 	memset(r->bitmap, 0, r->blocks * sizeof(u64));
 }
 
+/**
+ * ipsecif_replay_preset - start the window at a given number
+ * @r: an initialised replay state
+ * @top: the highest number already received (0: none)
+ *
+ * For an SA carried over from elsewhere: @top and every number before it
+ * count as seen (what arrived before is not known), numbers above it are
+ * new, and ESN inference starts from its subspace. Every slot of the ring
+ * holds a block at or before top's, so all bits up to top's are set.
+ */
+void ipsecif_replay_preset(struct ipsecif_replay *r, u64 top)
+{
+	u32 i;
+
+	r->top = top;
+	if (!r->window)
+		return;
+	for (i = 0; i < r->blocks; i++)
+		r->bitmap[i] = top ? ~0ULL : 0;
+	if (top)
+		r->bitmap[slot(r, top)] = GENMASK_ULL(top % BLOCK_BITS, 0);
+}
+
 /* RFC 4303 appendix A: place seq_low in the 2^32 numbers that start at the
  * bottom of the window, top - W + 1.  If the window lies within one 2^32
  * subspace, a seq_low below its bottom belongs to the next subspace; if the

@@ -43,6 +43,7 @@ struct ipsecif_replay {
 
 size_t ipsecif_replay_size(u32 window);
 void ipsecif_replay_init(struct ipsecif_replay *r, u32 window);
+void ipsecif_replay_preset(struct ipsecif_replay *r, u64 top);
 int ipsecif_replay_check(const struct ipsecif_replay *r, u32 seq_low, bool esn,
 			 u64 *seq);
 int ipsecif_replay_advance(struct ipsecif_replay *r, u64 seq, u64 *lost);

@@ -136,6 +136,11 @@ static struct ipsecif_alg *ipsecif_alg_parse(struct nlattr *nest,
 		return ERR_PTR(-EINVAL);
 	}
 
+	if (kind == ALG_ENC && tb[IPSECIF_ALG_A_ICV_LEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_ALG_A_ICV_LEN],
+				    "ipsecif: a cipher has no ICV length");
+		return ERR_PTR(-EINVAL);
+	}
 	icv_bits = tb[IPSECIF_ALG_A_ICV_LEN] ?
 		   nla_get_u32(tb[IPSECIF_ALG_A_ICV_LEN]) : 0;
 	if (kind == ALG_AEAD && !ipsecif_aead_icv_ok(desc, icv_bits)) {
@@ -392,6 +397,11 @@ static int ipsecif_sa_parse_path(struct ipsecif_sa_path *path,
 		return -EINVAL;
 	}
 	path->encap = nla_get_u8(etb[IPSECIF_ENCAP_A_TYPE]);
+	if (path->encap && path->encap != UDP_ENCAP_ESPINUDP) {
+		NL_SET_ERR_MSG_ATTR(extack, etb[IPSECIF_ENCAP_A_TYPE],
+				    "ipsecif: the only encapsulation is espinudp (RFC 3948)");
+		return -EINVAL;
+	}
 	if (!path->encap) {
 		path->sport = 0;
 		path->dport = 0;
@@ -672,6 +682,17 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 		atomic64_set(&sa->seq_out, seq);
 		sa->tx_stopped = !(sa->flags & IPSECIF_SA_F_ESN) && seq == U32_MAX;
 	}
+	if (tb[IPSECIF_SA_A_SEQ_IN]) {
+		u64 seq = nla_get_u64(tb[IPSECIF_SA_A_SEQ_IN]);
+
+		if (!(sa->flags & IPSECIF_SA_F_ESN) && seq > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_SA_A_SEQ_IN],
+					    "ipsecif: without ESN the sequence number is 32 bits");
+			ipsecif_sa_put(sa);
+			return ERR_PTR(-ERANGE);
+		}
+		ipsecif_replay_preset(sa->replay, seq);
+	}
 	path = kzalloc(sizeof(*path), GFP_KERNEL);
 	if (!path) {
 		ipsecif_sa_put(sa);
@@ -716,7 +737,7 @@ static void ipsecif_sa_unlink(struct ipsecif_sa *sa)
 static const int ipsecif_sa_fixed_attrs[] = {
 	IPSECIF_SA_A_SPI, IPSECIF_SA_A_MODE, IPSECIF_SA_A_AEAD,
 	IPSECIF_SA_A_ENC, IPSECIF_SA_A_AUTH, IPSECIF_SA_A_REPLAY_WINDOW,
-	IPSECIF_SA_A_SEQ_OUT,
+	IPSECIF_SA_A_SEQ_OUT, IPSECIF_SA_A_SEQ_IN,
 };
 
 /* Changes what may change on the live SA named by IPSECIF_SA_A_ID: a new

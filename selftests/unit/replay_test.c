@@ -535,6 +535,40 @@ static void test_esn_wrap(void)
 	free(r);
 }
 
+/* A preset top counts as seen; the window and ESN inference start there. */
+static void test_preset(void)
+{
+	struct ipsecif_replay *r = new_replay(64);
+	u64 lost = 0;
+
+	ipsecif_replay_preset(r, SPACE - 6);
+	EXPECT_EQ(r->top, SPACE - 6);
+	EXPECT_EQ(receive(r, SPACE - 6, true, &lost), -EBADMSG);
+	EXPECT_EQ(receive(r, SPACE - 7, true, &lost), -EBADMSG);
+	EXPECT_EQ(receive(r, SPACE - 5, true, &lost), 0);
+	EXPECT_EQ(receive(r, SPACE + 3, true, &lost), 0);	/* crosses 2^32 */
+	EXPECT_EQ(r->top, SPACE + 3);
+	EXPECT_EQ(lost, 0);		/* what leaves the window was seen */
+	EXPECT_EQ(receive(r, SPACE + 100, true, &lost), 0);
+	EXPECT_EQ(lost, 7 + 33);	/* SPACE - 4 .. + 2, SPACE + 4 .. + 36 */
+	free(r);
+
+	/* Without ESN, the last number: nothing can follow it. */
+	r = new_replay(64);
+	ipsecif_replay_preset(r, SPACE - 1);
+	EXPECT_EQ(receive(r, SPACE - 1, false, &lost), -EBADMSG);
+	EXPECT_EQ(receive(r, SPACE - 2, false, &lost), -EBADMSG);
+	EXPECT_EQ(receive(r, 1, false, &lost), -EBADMSG);
+	free(r);
+
+	/* Window off: only top moves. */
+	r = new_replay(0);
+	ipsecif_replay_preset(r, 1000);
+	EXPECT_EQ(r->top, 1000);
+	EXPECT_EQ(receive(r, 1001, false, &lost), 0);
+	free(r);
+}
+
 static void test_esn_zero_rejected(void)
 {
 	struct ipsecif_replay *r = new_replay(64);
@@ -886,6 +920,7 @@ static const struct test_case cases[] = {
 	CASE(esn_window_within_subspace),
 	CASE(esn_window_spans_subspaces),
 	CASE(esn_wrap),
+	CASE(preset),
 	CASE(esn_zero_rejected),
 	CASE(window_zero),
 	CASE(window_zero_esn),

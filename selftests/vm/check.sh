@@ -124,6 +124,21 @@ if [ -z "$TESTS" ] || [[ ",$TESTS," == *,unit,* ]]; then
 	total_fail=$((total_fail + f))
 fi
 
+# ipsecctl's command line under libFuzzer (ASan, UBSan), on the host, with
+# a fake kernel behind its netlink sockets; once per run, in the stock lane.
+if [ "$LANE" = stock ] && { [ -z "$TESTS" ] || [[ ",$TESTS," == *,fuzz-ipsecctl,* ]]; }; then
+	echo "# host: ipsecctl argv fuzzing, ${FUZZ_SECONDS:-60} s"
+	fuzz_out=$BUILDDIR/logs/fuzz-ipsecctl-$STAMP.out
+	make -s -C "$TOP/tools/ipsecctl/fuzz" run OUT="$BUILDDIR/fuzz" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" 2>&1 | tee "$fuzz_out" |
+		grep -E '^(not )?ok |^# ' | sed 's/^/    /'
+	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
+			     END {print p+0, f+0}' "$fuzz_out")
+	[ "$p" -gt 0 ] || f=$((f + 1))
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+fi
+
 echo "build: initramfs"
 mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
 log=$BUILDDIR/logs/check-$LANE-$STAMP

@@ -259,6 +259,9 @@ int main(int argc, char **argv)
 	bool version = false;
 	int ret;
 
+	/* execve() with an empty argv (refused by Linux since 5.18). */
+	if (argc < 1)
+		return EXIT_USAGE;
 	ret = parse_options(argc - 1, argv + 1, &batch, &version);
 	if (ret < 0)
 		return EXIT_USAGE;

@@ -78,6 +78,7 @@ struct sa_params {
 	uint8_t ttl;
 	uint32_t replay_window;
 	uint64_t seq_out;
+	uint64_t seq_in;
 	uint8_t encap_type;	/* 0: "encap none" */
 	uint16_t sport;
 	uint16_t dport;
@@ -133,6 +134,7 @@ struct sa_info {
 	uint8_t ttl;
 	uint32_t replay_window;
 	uint64_t seq_out;
+	uint64_t seq_in;
 	unsigned int encap_present;	/* BIT(enum ipsecif_encap_attr) */
 	uint8_t encap_type;
 	uint16_t sport;
@@ -291,7 +293,8 @@ static const char *const stats_json_names[] = {
 static void sa_usage(FILE *out)
 {
 	fputs("Usage: ipsecctl sa add ID spi SPI [mode tunnel|transport] [src ADDR dst ADDR]\n"
-	      "                       CRYPTO [esn] [replay-window N] [seq-out N] [OPTION]...\n"
+	      "                       CRYPTO [esn] [replay-window N] [seq-out N]\n"
+	      "                       [seq-in N] [OPTION]...\n"
 	      "       ipsecctl sa update ID [src ADDR dst ADDR] [OPTION]...\n"
 	      "       ipsecctl sa del ID\n"
 	      "       ipsecctl sa flush\n"
@@ -551,6 +554,17 @@ static int parse_seq_out(const struct sa_keyword *kw, int argc, char **args,
 	return took_one(given_once(kw, IPSECIF_SA_A_SEQ_OUT, p));
 }
 
+static int parse_seq_in(const struct sa_keyword *kw, int argc, char **args,
+			struct sa_params *p)
+{
+	const char *why = parse_u64(args[0], &p->seq_in);
+
+	(void)argc;
+	if (why)
+		return invalid_value(kw, args[0], why);
+	return took_one(given_once(kw, IPSECIF_SA_A_SEQ_IN, p));
+}
+
 /* "espinudp sport PORT dport PORT", or "none" */
 static int parse_encap(const struct sa_keyword *kw, int argc, char **args,
 		       struct sa_params *p)
@@ -714,6 +728,7 @@ static const struct sa_keyword sa_keywords[] = {
 	  parse_auth },
 	{ "replay-window", "N", 1, SA_ADD, 0, parse_replay_window },
 	{ "seq-out", "N", 1, SA_ADD, 0, parse_seq_out },
+	{ "seq-in", "N", 1, SA_ADD, 0, parse_seq_in },
 	{ "encap", "espinudp sport PORT dport PORT, or none", 1, SA_ANY, 0,
 	  parse_encap },
 	{ "lifetime", "", 0, SA_ANY, 0, parse_lifetime },
@@ -896,6 +911,8 @@ static void put_options(struct nlmsghdr *nlh, const struct sa_params *p)
 				 p->replay_window);
 	if (p->given & BIT(IPSECIF_SA_A_SEQ_OUT))
 		mnl_attr_put_u64(nlh, IPSECIF_SA_A_SEQ_OUT, p->seq_out);
+	if (p->given & BIT(IPSECIF_SA_A_SEQ_IN))
+		mnl_attr_put_u64(nlh, IPSECIF_SA_A_SEQ_IN, p->seq_in);
 	if (p->given & BIT(IPSECIF_SA_A_ENCAP))
 		put_encap(nlh, p);
 	for (i = 0; i < SA_LIFETIME_COUNT; i++)
@@ -1114,6 +1131,8 @@ static int sa_parse(const struct nlmsghdr *nlh, struct sa_info *info)
 	     nl_get_u32(sa[IPSECIF_SA_A_REPLAY_WINDOW], &info->replay_window));
 	note(info, IPSECIF_SA_A_SEQ_OUT,
 	     nl_get_u64(sa[IPSECIF_SA_A_SEQ_OUT], &info->seq_out));
+	note(info, IPSECIF_SA_A_SEQ_IN,
+	     nl_get_u64(sa[IPSECIF_SA_A_SEQ_IN], &info->seq_in));
 	get_nests(sa, info);
 	return 0;
 }
@@ -1334,6 +1353,8 @@ static void print_head_text(const struct sa_info *info,
 		printf(" replay-window %u", info->replay_window);
 	if (info->present & BIT(IPSECIF_SA_A_SEQ_OUT))
 		printf(" seq-out %llu", (unsigned long long)info->seq_out);
+	if (info->present & BIT(IPSECIF_SA_A_SEQ_IN))
+		printf(" seq-in %llu", (unsigned long long)info->seq_in);
 }
 
 static void print_sa_text(const struct sa_info *info,
@@ -1475,6 +1496,8 @@ static void print_head_json(struct json_writer *jw,
 		json_uint(jw, "replay_window", info->replay_window);
 	if (info->present & BIT(IPSECIF_SA_A_SEQ_OUT))
 		json_uint(jw, "seq_out", info->seq_out);
+	if (info->present & BIT(IPSECIF_SA_A_SEQ_IN))
+		json_uint(jw, "seq_in", info->seq_in);
 }
 
 /* The members of an SA's object, in "sa show" and in monitor events. */

@@ -138,6 +138,15 @@
  *                                 Without ESN at most 2^32 - 1; an SA that
  *                                 has sent 2^32 - 1 stops (RFC 4303 3.3.3).
  *                                 Reported by SA_GET.
+ *    IPSECIF_SA_A_SEQ_IN:         NLA_U64, the highest sequence number
+ *                                 already received (default 0): it and all
+ *                                 before it count as seen, the replay
+ *                                 window starts there,
+ *                                 and ESN inference from its 2^32 subspace.
+ *                                 To carry an SA over from elsewhere, and
+ *                                 for tests of the ESN wrap. Without ESN at
+ *                                 most 2^32 - 1. Reported by SA_GET (the
+ *                                 window's top).
  *    IPSECIF_SA_A_LIFETIME_SOFT,
  *    IPSECIF_SA_A_LIFETIME_HARD:  NLA_NESTED, enum ipsecif_lifetime_attr:
  *                                 BYTES (of inner packets), PACKETS, SECONDS
@@ -436,6 +445,7 @@ enum ipsecif_sa_attr {
 	IPSECIF_SA_A_EXPIRED,		/* NLA_U8, read-only */
 	IPSECIF_SA_A_EVENT,		/* NLA_U8, notifications only */
 	IPSECIF_SA_A_EVENT_LIMIT,	/* NLA_U8, notifications only */
+	IPSECIF_SA_A_SEQ_IN,		/* NLA_U64 */
 	__IPSECIF_SA_A_MAX
 };
 #define IPSECIF_SA_A_MAX (__IPSECIF_SA_A_MAX - 1)

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by faults.sh and rekey.sh: two ipsecif ends under traffic, SA
+# generations, accounting of ESP end to end, and long-running ipsecctl
+# batch processes fed line by line.
+source "$(dirname "$0")/lib.sh"
+
+LOOPS=$(scaled 30 15)
+GCM='rfc4106(gcm(aes))'
+DROPS='.replay + .integrity + .trailer + .nexthdr + .runt + .no_protect +
+	.seq_exhausted + .crypto + .expired'
+
+# SA ids and SPIs of generation G: 2G carries a -> b, 2G + 1 b -> a.
+ab_id() { echo $((2 * $1)); }
+ba_id() { echo $((2 * $1 + 1)); }
+tx_of() { [ "$1" = a ] && ab_id "$2" || ba_id "$2"; }
+rx_of() { [ "$1" = a ] && ba_id "$2" || ab_id "$2"; }
+
+# sa_add_lines G: the "sa add" commands of generation G (the same on both
+# ends), for ipsecctl -batch.
+sa_add_lines() {
+	local g=$1
+	echo "sa add $(ab_id "$g") spi $((0x10000 + 2 * g)) mode tunnel" \
+		"src 192.0.2.1 dst 192.0.2.2 aead '$GCM' $(test_key 20 $((2 * g)))" \
+		"128 replay-window 1024"
+	echo "sa add $(ba_id "$g") spi $((0x10000 + 2 * g + 1)) mode tunnel" \
+		"src 192.0.2.2 dst 192.0.2.1 aead '$GCM' $(test_key 20 $((2 * g + 1)))" \
+		"128 replay-window 1024"
+}
+
+# Both ends with generation 0, 10.0.0.1 (a) and 10.0.0.2 (b) on ipsec0.
+pair_setup() {
+	local side
+	underlay_pair
+	for side in a b; do
+		sa_add_lines 0 | in_ns $side ipsecctl -batch -
+		in_ns $side ipsecctl link add ipsec0
+		in_ns $side sysctl -qw net.ipv6.conf.ipsec0.disable_ipv6=1
+		in_ns $side ipsecctl protect set dev ipsec0 tx "$(tx_of $side 0)" \
+			rx "$(rx_of $side 0)"
+	done
+	in_ns a ip addr add 10.0.0.1/24 dev ipsec0
+	in_ns b ip addr add 10.0.0.2/24 dev ipsec0
+	in_ns a ip link set ipsec0 up
+	in_ns b ip link set ipsec0 up
+	in_ns a ping -c 1 -W 3 10.0.0.2 >/dev/null
+}
+
+# Echoes both ways every 5 ms until traffic_stop.
+traffic_start() {
+	bg_start a ping_a ping -i 0.005 -q 10.0.0.2
+	bg_start b ping_b ping -i 0.005 -q 10.0.0.1
+	sleep 0.5
+}
+
+traffic_stop() {
+	bg_stop ping_a
+	bg_stop ping_b
+	sleep 1
+}
+
+# packet loss (%) of a stopped traffic ping
+loss_of() {
+	sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$SCRATCH/$1.out"
+}
+
+# Traffic works again: 20 echoes each way, every one answered.
+restored() {
+	local got
+	got=$(ping_received a -c 20 -i 0.02 -W 2 10.0.0.2)
+	[ "$got" = 20 ] || { state; fail "a -> b: $got of 20 echoes answered"; }
+	got=$(ping_received b -c 20 -i 0.02 -W 2 10.0.0.1)
+	[ "$got" = 20 ] || { state; fail "b -> a: $got of 20 echoes answered"; }
+}
+
+state() {
+	local side
+	for side in a b; do
+		echo "== $side"
+		in_ns $side ipsecctl -s sa show
+		in_ns $side ipsecctl protect show
+		in_ns $side ip -s link show
+	done
+}
+
+veth_drops() {
+	in_ns a ip -j -s link show dev a0 | jq '.[0].stats64.tx.dropped'
+	in_ns b ip -j -s link show dev b0 | jq '.[0].stats64.rx.dropped'
+}
+
+# conserved ID FROM TO: what FROM's SA ID sent, TO's SA ID delivered or
+# dropped for a counted reason (less what the veth itself dropped, the
+# only other place a packet can go, and with CONSERVE_NO_STATE=1 what came
+# before the receiver had the SA).
+conserved() {
+	local id=$1 from=$2 to=$3 sent got lost=0 d
+	sent=$(in_ns "$from" ipsecctl -j -s sa show "$id" | jq '.[0].stats.packets')
+	got=$(in_ns "$to" ipsecctl -j -s sa show "$id" |
+	      jq ".[0].stats | .packets + $DROPS")
+	if [ "$from" = a ]; then
+		for d in $(veth_drops); do lost=$((lost + d)); done
+	fi
+	# Where the sender may use an SA before the receiver has it, what
+	# arrives first is no ipsecif SA's: xfrm counts it as without state.
+	if [ "${CONSERVE_NO_STATE:-0}" = 1 ]; then
+		lost=$((lost + $(in_ns "$to" awk '$1 == "XfrmInNoStates" { print $2 }' \
+				 /proc/net/xfrm_stat)))
+	fi
+	[ "$sent" -eq $((got + lost)) ] ||
+		{ state; fail "SA $id: $from sent $sent, $to accounted for $got (+$lost lost on the veth)"; }
+}
+
+all_conserved() {
+	conserved "$(tx_of a "$1")" a b
+	conserved "$(tx_of b "$1")" b a
+}
+
+# A long-running "ipsecctl -j -s -batch -" in netns NS, fed line by line:
+# batch_open NAME NS, batch NAME LINE..., batch_sync NAME (waits until all
+# lines ran; fails if ipsecctl stopped on a failing line).
+declare -A BATCH_W BATCH_R
+batch_open() {
+	local name=$1 fd
+	mkfifo "$SCRATCH/$name.in" "$SCRATCH/$name.out"
+	nsenter --net="/run/netns/$(ns "$2")" ipsecctl -j -s -batch - \
+		<"$SCRATCH/$name.in" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
+	BG_PIDS+=("$!")
+	exec {fd}>"$SCRATCH/$name.in"
+	BATCH_W[$name]=$fd
+	exec {fd}<"$SCRATCH/$name.out"
+	BATCH_R[$name]=$fd
+}
+
+batch() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >&"${BATCH_W[$name]}"
+}
+
+# batch_read NAME: the next output line (a JSON document) into REPLY.
+batch_read() {
+	read -r -t 60 -u "${BATCH_R[$1]}" ||
+		{ cat "$SCRATCH/$1.err" >&2; fail "ipsecctl -batch ($1) stopped"; }
+}
+
+batch_sync() {
+	batch "$1" "protect show dev ipsec0"
+	batch_read "$1"
+}
+
+# stat_of KEY: the counter KEY of the SA object in REPLY.
+stat_of() {
+	[[ $REPLY =~ \"$1\":([0-9]+) ]] || fail "no $1 in $REPLY"
+	echo "${BASH_REMATCH[1]}"
+}
+

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cryptoalg: instantiates or removes a crypto algorithm through the kernel's
+ * crypto user API (NETLINK_CRYPTO, CRYPTO_MSG_NEWALG / DELALG), as crconf
+ * does. The selftests use it to put pcrypt in front of an AEAD, so that every
+ * ESP packet completes asynchronously:
+ *
+ *   cryptoalg add 'pcrypt(rfc4106-gcm-aesni)'   instantiate by driver name
+ *   cryptoalg add 'authenc(hmac(sha256),cbc(aes))' --name   by algorithm name
+ *   cryptoalg del 'pcrypt(rfc4106-gcm-aesni)'   remove an unused instance
+ *
+ * Exit status 0 on success (also "add" of one that exists), 1 otherwise.
+ */
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/cryptouser.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int main(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct crypto_user_alg *alg;
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	int by_name, ret, add;
+	unsigned int seq;
+
+	if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
+		fprintf(stderr, "usage: cryptoalg add|del DRIVER [--name]\n");
+		return 1;
+	}
+	by_name = argc > 3 && !strcmp(argv[3], "--name");
+	if (strlen(argv[2]) >= CRYPTO_MAX_NAME) {
+		fprintf(stderr, "cryptoalg: name too long\n");
+		return 1;
+	}
+
+	nlh = mnl_nlmsg_put_header(buf);
+	add = !strcmp(argv[1], "add");
+	nlh->nlmsg_type = add ? CRYPTO_MSG_NEWALG : CRYPTO_MSG_DELALG;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq = time(NULL);
+	alg = mnl_nlmsg_put_extra_header(nlh, sizeof(*alg));
+	strcpy(by_name ? alg->cru_name : alg->cru_driver_name, argv[2]);
+
+	nl = mnl_socket_open(NETLINK_CRYPTO);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("cryptoalg: NETLINK_CRYPTO (crypto_user module?)");
+		return 1;
+	}
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		perror("cryptoalg: send");
+		return 1;
+	}
+	ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (ret > 0)
+		ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl),
+				 NULL, NULL);
+	mnl_socket_close(nl);
+	if (ret < 0 && !(errno == EEXIST && add)) {
+		fprintf(stderr, "cryptoalg: %s %s: %s\n", argv[1], argv[2],
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
