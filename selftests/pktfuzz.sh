@@ -10,9 +10,11 @@
 # accounted for, class by class:
 #
 #   packets for one of a's RX SAs    that SA's counters ("ipsecctl -j -s sa
-#                                    show"), exactly as espfuzz's model of
-#                                    the receiver predicts them: delivered
-#                                    (packets) or one drop reason each
+#                                    show"): delivered (packets) or one drop
+#                                    reason each, exactly as many as sent to
+#                                    it; the split as espfuzz's model of the
+#                                    receiver predicts it, within 2% (crypto
+#                                    completing through cryptd reorders)
 #   plain ESP for no SA, SPI 0,      xfrm's XfrmInNoStates (ipsecif hands
 #   a TX SA's SPI, the UDP SA's       what is not its own to esp4/esp6)
 #   SPI without UDP (and the
@@ -47,7 +49,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # Packets per fuzzing lane; FUZZ_SEED makes a run repeatable.
-FUZZ_COUNT=${FUZZ_COUNT:-$(scaled 100000 30000)}
+FUZZ_COUNT=${FUZZ_COUNT:-$(scaled 100000 50000)}
 FUZZ_SEED=${FUZZ_SEED:-}
 # Fragments made by espfuzz carry at least this many bytes of ESP in the
 # first one: 8, only the ESP header, so that the IV and the rest are in the
@@ -240,6 +242,16 @@ check() {
 	[ "$got" = "$3" ] || ERRORS+=("$1 ($2): expected $3, got $got")
 }
 
+# near WHAT GOT WANT: GOT within 2% (at least 20) of WANT; exact for 0.
+near() {
+	local slack=$(($3 / 50))
+	[ $slack -ge 20 ] || slack=20
+	[ "$3" != 0 ] || slack=0
+	[ $(($2 > $3 ? $2 - $3 : $3 - $2)) -le $slack ] ||
+		ERRORS+=("$1: expected $3 (+-$slack), got $2")
+	[ "$2" = "$3" ] || echo "# $1: $2, $3 predicted"
+}
+
 # rv KEY: espfuzz's value of KEY in its report (0 if it did not say).
 rv() {
 	echo "${R[$1]:-0}"
@@ -281,16 +293,27 @@ t_fuzz() {
 	[ "$(rv failed)" -le $((FUZZ_COUNT / 100)) ] ||
 		ERRORS+=("$(rv failed) of $FUZZ_COUNT sends failed")
 
-	# Each SA: every counter exactly as predicted; those no packet can
-	# reach (no_protect, seq_exhausted, crypto, expired) stay still.
+	# Each SA: exactly the packets predicted for it, split among the
+	# counters as predicted, give or take what reordering moves: when the
+	# accelerated AEAD finds the FPU busy it completes through cryptd, a
+	# little later, and the replay window sees that SA's packets in
+	# another order (a packet accepted becomes a replay, or one predicted
+	# to fail its ICV or replay check meets another window). Those no
+	# packet can reach (no_protect, seq_exhausted, crypto, expired) stay
+	# still.
 	sum=0
 	for spi in "${FUZZ_SPIS[@]}"; do
+		local sa_got=0 sa_want=0 d
 		dec=$((spi))
 		for stat in "${SA_STATS[@]}"; do
 			want=$(rv "expect.$spi.$stat")
-			check "SA $spi $stat" "sa.$dec.$stat" "$want"
-			sum=$((sum + $(delta "sa.$dec.$stat")))
+			d=$(delta "sa.$dec.$stat")
+			sa_got=$((sa_got + d)) sa_want=$((sa_want + want))
+			near "SA $spi $stat" "$d" "$want"
 		done
+		[ "$sa_got" = "$sa_want" ] ||
+			ERRORS+=("SA $spi counted $sa_got packets, $sa_want expected")
+		sum=$((sum + sa_got))
 	done
 	[ "$sum" = "$(rv expect.ours)" ] ||
 		ERRORS+=("the SAs counted $sum packets, $(rv expect.ours) expected")
@@ -352,9 +375,9 @@ t_fuzz() {
 	# The interfaces received what their SAs delivered, and lost none of
 	# it on the way in; the veth pair dropped nothing.
 	check "ipsec0 received" dev.a.ipsec0.rx.packets \
-		$(($(rv expect.0x2001.packets) + $(rv expect.0x2002.packets) +
-		   $(rv expect.0x2003.packets) + $(rv expect.0x2004.packets)))
-	check "ipsec1 received" dev.a.ipsec1.rx.packets "$(rv expect.0x2012.packets)"
+		$(($(delta sa.$((0x2001)).packets) + $(delta sa.$((0x2002)).packets) +
+		   $(delta sa.$((0x2003)).packets) + $(delta sa.$((0x2004)).packets)))
+	check "ipsec1 received" dev.a.ipsec1.rx.packets "$(delta sa.$((0x2012)).packets)"
 	for stat in dropped errors frame_errors; do
 		check "ipsec0" "dev.a.ipsec0.rx.$stat" 0
 		check "ipsec1" "dev.a.ipsec1.rx.$stat" 0
@@ -446,9 +469,12 @@ big_ping() {
 tcp_64k() {
 	in_ns b iperf3 -s -1 -D -B 10.0.0.2 -p "$2" >/dev/null
 	sleep 0.5
-	in_ns a timeout 120 iperf3 -c 10.0.0.2 -p "$2" -n 2M -l 64K -J |
-		jq -e '.end.sum_received.bytes >= 2097152' >/dev/null ||
-		{ xfrm_pair_state; fail "$1: TCP a -> b failed"; }
+	local out
+	out=$(in_ns a timeout 120 iperf3 -c 10.0.0.2 -p "$2" -n 2M -l 64K -J 2>&1) || true
+	jq -e '.end.sum_received.bytes >= 2097152' <<<"$out" >/dev/null 2>&1 ||
+		{ xfrm_pair_state; in_ns a ip route get 10.0.0.2; in_ns a ip -s link show;
+		  jq -c '.error, .end.sum_sent' <<<"$out" 2>/dev/null || echo "$out" | tail -5
+		  fail "$1: TCP a -> b failed"; }
 }
 
 # t_tx_big FAMILY

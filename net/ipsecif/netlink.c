@@ -760,6 +760,13 @@ static struct net_device *ipsecif_nl_any_dev(struct genl_info *info)
 	return dev;
 }
 
+/* Why ipsecif_nl_any_dev() found none: no such interface, or none named. */
+static int ipsecif_nl_no_dev(struct genl_info *info)
+{
+	return info->attrs[IPSECIF_A_IFINDEX] || info->attrs[IPSECIF_A_IFNAME] ?
+	       -ENODEV : -EINVAL;
+}
+
 static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net_device *dev;
@@ -771,7 +778,7 @@ static int ipsecif_nl_spd_attach(struct sk_buff *skb, struct genl_info *info)
 	if (spd) {
 		dev = ipsecif_nl_any_dev(info);
 		ret = dev ? ipsecif_spd_attach(spd, dev, info->extack) :
-			    -EINVAL;
+			    ipsecif_nl_no_dev(info);
 		if (!ret)
 			ipsecif_nl_notify_spd(spd->net, spd->id, dev->ifindex,
 					      IPSECIF_CMD_SPD_ATTACH);
@@ -794,7 +801,7 @@ static int ipsecif_nl_spd_detach(struct sk_buff *skb, struct genl_info *info)
 		attached = dev ? ipsecif_spd_of_dev_rcu(dev) : NULL;
 		/* A named SPD must be the attached one. */
 		ret = dev ? ipsecif_spd_detach(dev, spd, info->extack) :
-			    -EINVAL;
+			    ipsecif_nl_no_dev(info);
 		if (!ret && attached)
 			ipsecif_nl_notify_spd(dev_net(dev), attached->id,
 					      dev->ifindex,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cryptoalg: instantiates or removes a crypto algorithm through the kernel's
+ * cryptoalg: instantiates or removes an AEAD through the kernel's
  * crypto user API (NETLINK_CRYPTO, CRYPTO_MSG_NEWALG / DELALG), as crconf
  * does. The selftests use it to put pcrypt in front of an AEAD, so that every
  * ESP packet completes asynchronously:
@@ -19,6 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* From the kernel's linux/crypto.h: every algorithm here is an AEAD. */
+#define CRYPTO_ALG_TYPE_AEAD	0x00000003
+#define CRYPTO_ALG_TYPE_MASK	0x0000000f
 
 int main(int argc, char **argv)
 {
@@ -46,6 +50,9 @@ int main(int argc, char **argv)
 	nlh->nlmsg_seq = seq = time(NULL);
 	alg = mnl_nlmsg_put_extra_header(nlh, sizeof(*alg));
 	strcpy(by_name ? alg->cru_name : alg->cru_driver_name, argv[2]);
+	/* Templates such as pcrypt need the type to build an instance. */
+	alg->cru_type = CRYPTO_ALG_TYPE_AEAD;
+	alg->cru_mask = CRYPTO_ALG_TYPE_MASK;
 
 	nl = mnl_socket_open(NETLINK_CRYPTO);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {

@@ -1839,7 +1839,9 @@ static int p_any_dev(struct expect *e, struct dev **dev)
 	*dev = NULL;
 	if (d.kind == DR_MISSING && opt.shared && !d.never)
 		e->unsafe = true;
-	if (d.kind == DR_NONE || d.kind == DR_MISSING)
+	if (d.kind == DR_NONE)
+		return -EINVAL;
+	if (d.kind == DR_MISSING)
 		return -ENODEV;
 	if (d.kind == DR_FOREIGN) {
 		e->unsafe = true;
@@ -2115,6 +2117,31 @@ static void predict_dump(struct expect *e)
 
 	e->kind = EXP_DUMP;
 	e->err = 0;
+	if (e->req.cmd == IPSECIF_CMD_PROTECT_GET &&
+	    (e->req.has_ifindex || e->req.has_ifname)) {
+		/* ipsecif_nl_protect_dump_start(): the interface named must
+		 * exist and be an ipsecif; refused in an NLMSG_ERROR.
+		 */
+		struct devref d = req_dev(&e->req);
+
+		if (d.kind == DR_MISSING) {
+			if (opt.shared && !d.never)
+				e->unsafe = true;
+			e->err = -ENODEV;
+		} else if (d.kind == DR_FOREIGN) {
+			if (d.ipsecif)
+				e->unsafe = true;
+			else
+				e->err = -EOPNOTSUPP;
+		} else if (d.kind == DR_OURS && !devs[d.dev].ipsecif) {
+			e->err = -EOPNOTSUPP;
+		}
+		if (e->err) {
+			e->kind = EXP_ACK;
+			e->stage = STAGE_HANDLER;
+		}
+		return;
+	}
 	if (e->req.cmd != IPSECIF_CMD_POLICY_GET)
 		return;
 	/* ipsecif_nl_policy_dump(): errors end the dump, in NLMSG_DONE */
@@ -5005,7 +5032,8 @@ static bool dump_read(struct mnl_socket *s, int size, int flags)
 		if (nlh->nlmsg_type == NLMSG_DONE ||
 		    nlh->nlmsg_type == NLMSG_ERROR) {
 			err = nl_status(nlh, &has_msg);
-			if (err && err != -ENOENT && err != -EINVAL)
+			if (err && err != -ENOENT && err != -EINVAL &&
+			    err != -ENODEV && err != -EOPNOTSUPP)
 				fatal("dump ended with %s", err_name(err));
 			return true;
 		}
