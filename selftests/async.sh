@@ -101,14 +101,27 @@ refcnt_of() {
 		$1 == "refcnt" && driver == want { print $2; exit }' /proc/crypto
 }
 
-# Instantiates NAME with its usual driver, then cryptd over that driver.
+# sync_driver_of NAME: the highest-priority synchronous driver of NAME.
+sync_driver_of() {
+	awk -v want="$1" -F ' *: ' '
+		$1 == "name" { name = $2; internal = ""; async = "" }
+		$1 == "driver" { driver = $2 }
+		$1 == "priority" { prio = $2 }
+		$1 == "internal" { internal = $2 }
+		$1 == "async" && name == want && internal == "no" && $2 == "no" &&
+		prio > best { best = prio; found = driver }
+		END { print found }' /proc/crypto
+}
+
+# cryptd only wraps synchronous algorithms: a synchronous NAME is made (the
+# accelerated AEADs are asynchronous wrappers), then cryptd over it, with a
+# priority above every other driver of NAME.
 cryptd_over() {
 	local name=$1 inner
-	cryptoalg add "$name" --name
-	inner=$(driver_of "$name")
-	[ -n "$inner" ] || fail "$name: no driver"
-	[[ $inner == *cryptd\(* ]] && return 0
-	cryptoalg add "cryptd($inner)"
+	cryptoalg add "$name" --name --sync
+	inner=$(sync_driver_of "$name")
+	[ -n "$inner" ] || fail "$name: no synchronous driver"
+	cryptoalg add "cryptd($inner)" --priority 1000
 	echo "cryptd($inner)" >> "$MADE"
 	expect_eq "driver of $name" "cryptd($inner)" "$(driver_of "$name")"
 }

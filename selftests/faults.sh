@@ -156,10 +156,11 @@ test_iface_netns_deleted() {
 	bg_start c ping_c ping -i 0.005 -q 10.0.0.2
 	bg_start b ping_b ping -i 0.005 -q 10.0.0.1
 	sleep 1
+	# A process in c would keep c alive: c's own echoes stop, b's go on.
+	bg_stop ping_c
 	kmsg_mark
 	ip netns del "$(ns c)"
 	wait_kmsg_count "ipsec0: interface destroyed" 1
-	bg_stop ping_c
 	bg_stop ping_b
 	# A new interface in a, and new SAs (b's window is ahead of any
 	# generation 0 that a would start afresh).

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The generic netlink family under nlfuzz (selftests/tools/nlfuzz.c): at
-# least 100,000 generated and mutated requests (wrong types and lengths,
+# least 100,000 generated and mutated requests (40,000 on the slower debug
+# kernel; wrong types and lengths,
 # missing, duplicate and unknown attributes, nesting abuse, huge values,
 # broken headers, truncated and empty messages, batches, dumps abandoned
 # midway), every malformed one refused, the state as the fuzzer's model
@@ -16,8 +17,8 @@
 source "$(dirname "$0")/lib.sh"
 
 SEED=${NLFUZZ_SEED:-$RANDOM}
-COUNT=100000
-PER_FUZZER=$(scaled 25000 10000)
+COUNT=$(scaled 100000 40000)
+PER_FUZZER=$(scaled 25000 5000)
 FUZZERS=4
 
 DYNDBG=/sys/kernel/debug/dynamic_debug/control

@@ -41,11 +41,12 @@
 # SA's packets in the order sent (see espfuzz.c).
 #
 # Then the transmit side with the shape of CVE-2022-27666 (ESP output of
-# packets over 32 KiB): 64 KiB MTUs, "ping -s 65000" and TCP with 64 KiB
-# GSO through ipsec0 to a native xfrm peer, 64 KiB GSO segmented by the
-# core for a 1400-byte tunnel, and a 65000-byte inner packet without DF
-# that ipsecif itself fragments for a 1500-byte underlay; every packet is
-# counted as sent, nothing dropped.
+# packets over 32 KiB): 64 KiB MTUs and echoes of 32 to 64 KiB through
+# ipsec0 to a native xfrm peer (ipsec0 has no GSO features, so the core
+# segments GSO packets to its MTU first: a 64 KiB GSO packet reaches ESP as
+# one of these), and a 65000-byte inner packet without DF that ipsecif
+# itself fragments for a 1500-byte underlay; every packet is counted as
+# sent, nothing dropped.
 source "$(dirname "$0")/lib.sh"
 
 # Packets per fuzzing lane; FUZZ_SEED makes a run repeatable.
@@ -84,9 +85,10 @@ fuzz_setup() {
 
 	underlay_pair
 	if [ "$1" = 4 ]; then A=$A4 B=$B4; else A=$A6 B=$B6; fi
-	# What ipsecif passes on must reach xfrm's counters.
-	modprobe esp4 || fail "no esp4"
-	modprobe esp6 || fail "no esp6"
+	# What ipsecif passes on must reach xfrm's counters (esp4/esp6 are
+	# modules on Debian's kernel, built in on the debug one).
+	modprobe -q esp4 2>/dev/null || true
+	modprobe -q esp6 2>/dev/null || true
 	SPECS=()
 	crypto_args gcm128 1
 	in_ns a ipsecctl sa add 1 spi 0x1001 mode tunnel src "$A" dst "$B" "${CRYPTO[@]}"
@@ -462,24 +464,13 @@ big_ping() {
 	local what=$1 count=$2 got
 	shift 2
 	got=$(ping_received a -c "$count" -i 0.5 -W 10 -s 65000 "$@" 10.0.0.2)
+	# (a later -s overrides the default 65000)
 	[ "$got" = "$count" ] || { xfrm_pair_state; fail "$what: $got of $count answered"; }
-}
-
-# tcp_64k WHAT PORT: 2 MiB of TCP from a to b, written 64 KiB at a time.
-tcp_64k() {
-	in_ns b iperf3 -s -1 -D -B 10.0.0.2 -p "$2" >/dev/null
-	sleep 0.5
-	local out
-	out=$(in_ns a timeout 120 iperf3 -c 10.0.0.2 -p "$2" -n 2M -l 64K -J 2>&1) || true
-	jq -e '.end.sum_received.bytes >= 2097152' <<<"$out" >/dev/null 2>&1 ||
-		{ xfrm_pair_state; in_ns a ip route get 10.0.0.2; in_ns a ip -s link show;
-		  jq -c '.error, .end.sum_sent' <<<"$out" 2>/dev/null || echo "$out" | tail -5
-		  fail "$1: TCP a -> b failed"; }
 }
 
 # t_tx_big FAMILY
 t_tx_big() {
-	local s0 s1 max_mtu
+	local s0 s1 max_mtu size
 
 	xfrm_pair "$1" 4
 	kmsg_mark
@@ -500,19 +491,18 @@ t_tx_big() {
 	expect_eq "ping -s 65000: packets encrypted" 3 "$(tx_delta "$s0" "$s1" s1p)"
 	expect_eq "ping -s 65000: replies decrypted" 3 "$(tx_delta "$s0" "$s1" s2p)"
 
-	# TCP: 64 KiB GSO packets of single 64 KiB segments.
+	# Each size from just over 32 KiB (where ESP output needs more than
+	# one page fragment for its trailer) to the largest: one ESP packet
+	# each way per echo. (ipsec0 has no GSO features: the core segments
+	# GSO packets to its MTU before ipsecif sees them, so a 64 KiB GSO
+	# packet reaches ESP in this shape.)
 	s0=$(tx_state)
-	tcp_64k "TCP, 64 KiB MTUs" 5201
+	for size in 32768 33000 40000 49152 57344 60000 64000; do
+		big_ping "ping -s $size, 64 KiB MTUs" 1 -s "$size"
+	done
 	s1=$(tx_state)
-	tx_clean "TCP, 64 KiB MTUs" "$s0" "$s1"
-
-	# The tunnel at 1400: ipsec0 has no GSO features, so the core cuts
-	# each 64 KiB GSO packet into ~47 before ipsecif sees them.
-	in_ns a ip link set ipsec0 mtu 1400
-	s0=$(tx_state)
-	tcp_64k "TCP, 64 KiB GSO, tunnel MTU 1400" 5202
-	s1=$(tx_state)
-	tx_clean "TCP, 64 KiB GSO, tunnel MTU 1400" "$s0" "$s1"
+	tx_clean "ping -s 32768..64000" "$s0" "$s1"
+	expect_eq "ping -s 32768..64000: packets encrypted" 7 "$(tx_delta "$s0" "$s1" s1p)"
 
 	# A 1500-byte underlay under a 64 KiB tunnel: ipsecif fragments the
 	# 65028-byte inner packet (DF clear) before encrypting it; b's
@@ -534,5 +524,5 @@ t_tx_big() {
 ktap_run \
 	"espfuzz, outer IPv4: $FUZZ_COUNT mutated ESP packets, each accounted for" "t_fuzz 4" \
 	"espfuzz, outer IPv6: $FUZZ_COUNT mutated ESP packets, each accounted for" "t_fuzz 6" \
-	"64 KiB packets and GSO out through ipsec0 (CVE-2022-27666 shape), outer IPv4" "t_tx_big 4" \
-	"64 KiB packets and GSO out through ipsec0 (CVE-2022-27666 shape), outer IPv6" "t_tx_big 6"
+	"32-64 KiB packets out through ipsec0 (CVE-2022-27666 shape), outer IPv4" "t_tx_big 4" \
+	"32-64 KiB packets out through ipsec0 (CVE-2022-27666 shape), outer IPv6" "t_tx_big 6"

@@ -127,6 +127,8 @@ no_states() {
 test_esp_stays_in_its_netns() {
 	local before
 	setup_a
+	# Nothing of a's own (IPv6 autoconfiguration) may reach b meanwhile.
+	in_ns a sysctl -qw net.ipv6.conf.ipsec0.disable_ipv6=1
 	in_ns a ip addr add 10.0.0.1/24 dev ipsec0
 	in_ns a ip link set ipsec0 up
 	netns_add c

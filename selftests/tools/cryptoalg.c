@@ -5,9 +5,12 @@
  * does. The selftests use it to put pcrypt in front of an AEAD, so that every
  * ESP packet completes asynchronously:
  *
- *   cryptoalg add 'pcrypt(rfc4106-gcm-aesni)'   instantiate by driver name
- *   cryptoalg add 'authenc(hmac(sha256),cbc(aes))' --name   by algorithm name
- *   cryptoalg del 'pcrypt(rfc4106-gcm-aesni)'   remove an unused instance
+ *   cryptoalg add 'rfc4106(gcm(aes))' --name --sync
+ *                      instantiate by algorithm name, a synchronous one
+ *   cryptoalg add 'cryptd(rfc4106(gcm_base(ctr(aes-aesni),ghash-clmulni)))'
+ *                 --priority 1000
+ *                      instantiate by driver name, with that priority
+ *   cryptoalg del 'cryptd(...)'                  remove an unused instance
  *
  * Exit status 0 on success (also "add" of one that exists), 1 otherwise.
  */
@@ -17,12 +20,14 @@
 #include <linux/cryptouser.h>
 #include <linux/netlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 /* From the kernel's linux/crypto.h: every algorithm here is an AEAD. */
 #define CRYPTO_ALG_TYPE_AEAD	0x00000003
 #define CRYPTO_ALG_TYPE_MASK	0x0000000f
+#define CRYPTO_ALG_ASYNC	0x00000080
 
 int main(int argc, char **argv)
 {
@@ -30,14 +35,26 @@ int main(int argc, char **argv)
 	struct crypto_user_alg *alg;
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
-	int by_name, ret, add;
+	int by_name = 0, sync = 0, ret, add, i;
 	unsigned int seq;
+	long priority = -1;
 
 	if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
-		fprintf(stderr, "usage: cryptoalg add|del DRIVER [--name]\n");
+		fprintf(stderr, "usage: cryptoalg add|del DRIVER [--name] [--sync] [--priority N]\n");
 		return 1;
 	}
-	by_name = argc > 3 && !strcmp(argv[3], "--name");
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--name"))
+			by_name = 1;
+		else if (!strcmp(argv[i], "--sync"))
+			sync = 1;
+		else if (!strcmp(argv[i], "--priority") && i + 1 < argc)
+			priority = strtol(argv[++i], NULL, 0);
+		else {
+			fprintf(stderr, "cryptoalg: unknown option %s\n", argv[i]);
+			return 1;
+		}
+	}
 	if (strlen(argv[2]) >= CRYPTO_MAX_NAME) {
 		fprintf(stderr, "cryptoalg: name too long\n");
 		return 1;
@@ -52,7 +69,9 @@ int main(int argc, char **argv)
 	strcpy(by_name ? alg->cru_name : alg->cru_driver_name, argv[2]);
 	/* Templates such as pcrypt need the type to build an instance. */
 	alg->cru_type = CRYPTO_ALG_TYPE_AEAD;
-	alg->cru_mask = CRYPTO_ALG_TYPE_MASK;
+	alg->cru_mask = CRYPTO_ALG_TYPE_MASK | (sync ? CRYPTO_ALG_ASYNC : 0);
+	if (priority >= 0)
+		mnl_attr_put_u32(nlh, CRYPTOCFGA_PRIORITY_VAL, priority);
 
 	nl = mnl_socket_open(NETLINK_CRYPTO);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
