@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The interoperability tests again, with every ESP packet completing
-# asynchronously: cryptd is put in front of each AEAD that ESP allocates
+# asynchronously: pcrypt is put in front of each AEAD that ESP allocates
 # (through the crypto user API, as crconf does), with a higher priority, so
-# that ipsecif's SAs and the xfrm peer's states both get a cryptd tfm, which
-# queues each request to a per-CPU worker and completes it later from a
-# workqueue.
+# that ipsecif's SAs and the xfrm peer's states both get a pcrypt tfm, which
+# hands each request to padata: encrypted or decrypted by a worker on some
+# CPU, completed later, in order, from another workqueue.
 #
 # The peer is policy-based xfrm, not an xfrm interface: in Linux 6.1 an
 # xfrm interface's receive hook moves skb->dev to the interface between
 # xfrm_input()'s dev_hold() and its dev_put() on asynchronous resumption,
 # and the put underflows the interface's reference count (a kernel bug
-# outside ipsecif, which this test would otherwise trip over). Not pcrypt:
-# padata's serial path takes two locks of one lockdep class, which lockdep
-# reports on the debug kernel.
+# outside ipsecif that this test would otherwise trip over). Not cryptd:
+# its AEAD instances fail the crypto manager's self-test ("corrupted request
+# struct") and WARN. Not under lockdep: padata's serial path takes two
+# locks of one lockdep class, and lockdep reports it (Linux 6.1); there the
+# tests are skipped, saying so.
 source "$(dirname "$0")/interop.sh"
 
 # tunnel_setup ALG OUTER_FAMILY(4|6) ESN(esn|noesn), as interop.sh's, with
@@ -63,7 +65,7 @@ tunnel_setup() {
 }
 
 modprobe -q crypto_user 2>/dev/null || true
-modprobe -q cryptd 2>/dev/null || true
+modprobe -q pcrypt 2>/dev/null || true
 
 # What ESP asks the crypto API for, per test algorithm (and ESN, where it
 # makes a difference).
@@ -73,8 +75,8 @@ declare -A ESP_ALG=(
 	[cbc-sha256]='echainiv(authenc(hmac(sha256),cbc(aes)))'
 	[cbc-sha256-esn]='echainiv(authencesn(hmac(sha256),cbc(aes)))'
 )
-# cryptd goes over the AEAD inside ESP's IV generator: the generator's
-# instances, made anew after it, then wrap cryptd. (Over the whole, the
+# pcrypt goes over the AEAD inside ESP's IV generator: the generator's
+# instances, made anew after it, then wrap pcrypt. (Over the whole, the
 # driver names would outgrow the crypto API's 64 bytes.)
 ASYNC_OVER=(
 	'rfc4106(gcm(aes))'
@@ -101,40 +103,26 @@ refcnt_of() {
 		$1 == "refcnt" && driver == want { print $2; exit }' /proc/crypto
 }
 
-# sync_driver_of NAME: the highest-priority synchronous driver of NAME.
-sync_driver_of() {
-	awk -v want="$1" -F ' *: ' '
-		$1 == "name" { name = $2; internal = ""; async = "" }
-		$1 == "driver" { driver = $2 }
-		$1 == "priority" { prio = $2 }
-		$1 == "internal" { internal = $2 }
-		$1 == "async" && name == want && internal == "no" && $2 == "no" &&
-		prio > best { best = prio; found = driver }
-		END { print found }' /proc/crypto
-}
-
-# cryptd only wraps synchronous algorithms: a synchronous NAME is made (the
-# accelerated AEADs are asynchronous wrappers), then cryptd over it, with a
-# priority above every other driver of NAME.
-cryptd_over() {
+# Instantiates NAME, then pcrypt over its best driver, which takes over.
+pcrypt_over() {
 	local name=$1 inner
-	cryptoalg add "$name" --name --sync
-	inner=$(sync_driver_of "$name")
-	[ -n "$inner" ] || fail "$name: no synchronous driver"
-	cryptoalg add "cryptd($inner)" --priority 1000
-	echo "cryptd($inner)" >> "$MADE"
-	expect_eq "driver of $name" "cryptd($inner)" "$(driver_of "$name")"
+	cryptoalg add "$name" --name
+	inner=$(driver_of "$name")
+	[ -n "$inner" ] || fail "$name: no driver"
+	cryptoalg add "pcrypt($inner)"
+	echo "pcrypt($inner)" >> "$MADE"
+	expect_eq "driver of $name" "pcrypt($inner)" "$(driver_of "$name")"
 }
 
-# Both SAs of ipsecif and both xfrm states got a cryptd tfm (at any depth):
-# each tfm holds a reference on the cryptd instance.
+# Both SAs of ipsecif and both xfrm states got a pcrypt tfm (at any depth):
+# each tfm holds a reference on the pcrypt instance.
 check_async() {
 	local drv pc refs prefix
 	drv=$(driver_of "$1")
-	[[ $drv == *cryptd\(* ]] || fail "$1 is $drv, without cryptd"
+	[[ $drv == *pcrypt\(* ]] || fail "$1 is $drv, without pcrypt"
 	# Inside as many wrappers as there are "(" before it.
-	prefix=${drv%%cryptd\(*}
-	pc=cryptd\(${drv#*cryptd\(}
+	prefix=${drv%%pcrypt\(*}
+	pc=pcrypt\(${drv#*pcrypt\(}
 	prefix=${prefix//[^(]/}
 	pc=${pc:0:$((${#pc} - ${#prefix}))}
 	refs=$(refcnt_of "$pc")
@@ -144,6 +132,8 @@ check_async() {
 
 async_interop() {
 	local alg=$1 esn=$3 key=$1
+	[ ! -e /proc/lockdep ] ||
+		ktap_skip "padata (pcrypt) trips lockdep on Linux 6.1, a kernel issue"
 	[ "$esn" = esn ] && [ -n "${ESP_ALG[$alg-esn]:-}" ] && key=$alg-esn
 	tunnel_setup "$@"
 	check_async "${ESP_ALG[$key]}"
@@ -154,28 +144,31 @@ async_interop() {
 test_setup() {
 	local name drv
 	[ -e /proc/crypto ] || fail "no /proc/crypto"
+	[ ! -e /proc/lockdep ] ||
+		ktap_skip "padata (pcrypt) trips lockdep on Linux 6.1, a kernel issue"
 	# The accelerated drivers (their names are short enough to nest).
 	for name in aesni_intel sha256_ssse3 chacha20_x86_64 poly1305_x86_64; do
 		modprobe -q "$name" 2>/dev/null || true
 	done
 	for name in "${ASYNC_OVER[@]}"; do
-		cryptd_over "$name"
+		pcrypt_over "$name"
 	done
 	# Instances of the IV generators made before (by earlier scripts)
 	# wrap the synchronous drivers: they go, unused, and come back over
-	# cryptd when the next SA asks for them.
+	# pcrypt when the next SA asks for them.
 	for name in "${ESP_ALG[@]}"; do
 		drv=$(driver_of "$name")
-		[ -z "$drv" ] || [[ $drv == *cryptd\(* ]] || cryptoalg del "$drv"
+		[ -z "$drv" ] || [[ $drv == *pcrypt\(* ]] || cryptoalg del "$drv"
 	done
 }
 
 # The instances made here (and the IV generators' over them) go once
 # nothing uses them, outermost first, so that the scripts that run after
-# this one get the usual synchronous drivers back. (The kernel's own
-# cryptd instances, inside the accelerated drivers, stay.)
+# this one get the usual drivers back.
 test_teardown() {
 	local drv made
+	[ ! -e /proc/lockdep ] ||
+		ktap_skip "padata (pcrypt) trips lockdep on Linux 6.1, a kernel issue"
 	while read -r drv; do
 		for _ in $(seq 100); do
 			cryptoalg del "$drv" 2>/dev/null && break
@@ -195,14 +188,14 @@ test_teardown() {
 MADE=$(mktemp)
 ASYNC_ALGS=(gcm128 chacha cbc-sha256)
 [ "$SLOW_KERNEL" = 1 ] && ASYNC_ALGS=(gcm128 cbc-sha256)
-TESTS=("cryptd instantiated in front of ESP's AEADs" test_setup)
+TESTS=("pcrypt instantiated in front of ESP's AEADs" test_setup)
 for alg in "${ASYNC_ALGS[@]}"; do
 	TESTS+=("async ${ALG_NAME[$alg]}, outer IPv4: ping v4/v6 and TCP both ways"
 		"async_interop $alg 4 noesn"
 		"async ${ALG_NAME[$alg]}, outer IPv6, ESN: ping v4/v6 both ways"
 		"async_interop $alg 6 esn")
 done
-TESTS+=("cryptd instances removed when unused" test_teardown)
+TESTS+=("pcrypt instances removed when unused" test_teardown)
 ktap_run "${TESTS[@]}"
 rc=$?
 rm -f "$MADE"

@@ -78,7 +78,8 @@
  *    IPSECIF_SA_A_AEAD:           NLA_NESTED, enum ipsecif_alg_attr: NAME,
  *                                 KEY (key followed by the 4-byte salt), ICV_LEN
  *                                 in bits: as "ip xfrm state ... aead".
- *    IPSECIF_SA_A_ENC:            NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY.
+ *    IPSECIF_SA_A_ENC:            NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY
+ *                                 (no ICV_LEN: EINVAL).
  *    IPSECIF_SA_A_AUTH:           NLA_NESTED, enum ipsecif_alg_attr: NAME, KEY,
  *                                 and optionally ICV_LEN (truncation, bits) as
  *                                 "auth-trunc"; without it Linux xfrm's default
@@ -221,7 +222,8 @@
  *    Every protection of the netns's ipsecif interfaces, or of the one named
  *    by IPSECIF_A_IFINDEX/IFNAME, one per message: IPSECIF_A_IFINDEX,
  *    IPSECIF_A_IFNAME and IPSECIF_A_PROTECT (PEER/PEER6 for p2mp, TX_SA if
- *    set, one RX_SA per RX SA).
+ *    set, one RX_SA per RX SA). An interface named that does not exist is
+ *    ENODEV, one that is not an ipsecif EOPNOTSUPP (not an empty dump).
  *
  * IPSECIF_CMD_SPD_NEW (NLM_F_REQUEST, admin)
  *    IPSECIF_A_SPD (nested, enum ipsecif_spd_attr) with ID (NLA_U32, unique
@@ -246,7 +248,9 @@
  *
  * IPSECIF_CMD_SPD_DETACH (NLM_F_REQUEST, admin)
  *    The interface; IPSECIF_A_SPD/ID is optional and, if present, must be
- *    the attached SPD. ENOENT if the interface has no SPD.
+ *    the attached SPD (else ENOENT). ENOENT if the interface has no SPD.
+ *    For ATTACH and DETACH, no interface named is EINVAL, a missing one
+ *    ENODEV.
  *
  * IPSECIF_CMD_POLICY_NEW (NLM_F_REQUEST, admin)
  *    IPSECIF_A_SPD/ID and IPSECIF_A_POLICY (nested, enum
@@ -462,7 +466,7 @@ enum ipsecif_alg_attr {
 enum ipsecif_encap_attr {
 	IPSECIF_ENCAP_A_UNSPEC,
 	IPSECIF_ENCAP_A_TYPE,	/* NLA_U8, 2 = espinudp (UDP_ENCAP_ESPINUDP);
-				 * 0 in SA_UPDATE: no encapsulation
+				 * 0: no encapsulation; any other: EINVAL
 				 */
 	IPSECIF_ENCAP_A_SPORT,	/* NLA_U16, host order */
 	IPSECIF_ENCAP_A_DPORT,	/* NLA_U16, host order */
