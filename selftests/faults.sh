@@ -6,8 +6,8 @@
 # another is done to them: protections deleted and set again, SAs deleted
 # under the datapath, the link flapped, its MTU changed, the interface
 # deleted, its netns or its underlay netns deleted, the module removed,
-# netlink hammered by four processes, and (on kernels with failslab)
-# allocations failing in configuration and in the datapath. Each test ends
+# and netlink hammered by four processes (failslab.sh: allocations failing
+# in configuration and in the datapath). Each test ends
 # with traffic restored where it should be, and with every ESP packet one
 # end sent accounted for at the other end: delivered, or dropped for a
 # counted reason. The runner fails the run on any splat, and the debug
@@ -281,133 +281,6 @@ test_netlink_hammer() {
 	all_conserved 0
 }
 
-FAILSLAB=/sys/kernel/debug/failslab
-
-failslab_off() {
-	echo 0 > $FAILSLAB/probability
-	echo 0 > $FAILSLAB/interval
-	echo N > $FAILSLAB/ignore-gfp-wait
-}
-
-# fail_nth_run NS N LINE: runs the ipsecctl command LINE in NS with its
-# task's Nth fault-injectable allocation (from the moment it waits for the
-# line, so not exec's) failing. Exit status is ipsecctl's.
-fail_nth_run() {
-	local pid fd i rc
-	rm -f "$SCRATCH/nth.in"
-	mkfifo "$SCRATCH/nth.in"
-	nsenter --net="/run/netns/$(ns "$1")" ipsecctl -batch - \
-		<"$SCRATCH/nth.in" >/dev/null 2>"$SCRATCH/nth.err" &
-	pid=$!
-	exec {fd}>"$SCRATCH/nth.in"
-	for i in $(seq 200); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = ipsecctl ] &&
-			grep -q '^State:.*S (sleeping)' /proc/$pid/status && break
-		sleep 0.01
-	done
-	echo "$2" > /proc/$pid/fail-nth
-	printf '%s\n' "$3" >&$fd
-	exec {fd}>&-
-	wait $pid
-	rc=$?
-	return $rc
-}
-
-# batch_lines "CMD;CMD": one command per line
-batch_lines() {
-	tr ';' '\n' <<<"$1"
-}
-
-config_state() {
-	in_ns a ipsecctl -j sa show | jq -c 'del(.[].lifetime.current)'
-	in_ns a ipsecctl -j protect show
-	in_ns a ipsecctl -j spd show
-	in_ns a ipsecctl -j link show
-}
-
-# Each configuration command runs with its 1st, 2nd, ... allocation failing
-# until it no longer hits one: every failed run reports an error and leaves
-# the state exactly as it was; the run that succeeds configures it fully.
-test_failslab_config() {
-	local n line undo pre post before rc failed=0
-	[ -d $FAILSLAB ] || ktap_skip "kernel without failslab"
-	scratch_init
-	echo 0 > $FAILSLAB/verbose
-	failslab_off
-	pair_setup
-	in_ns a ip link add d0 type dummy
-	# COMMAND|UNDO|BEFORE|AFTER: BEFORE makes what COMMAND needs, AFTER
-	# removes it again.
-	local sa50="sa add 50 spi 0x50 mode tunnel src 192.0.2.1 dst 192.0.2.2 aead '$GCM' $(test_key 20 50) 128"
-	local pol="policy add spd 7 priority 5 dir out action protect sa 50 remote 10.9.0.0/16"
-	local -a cmds=(
-		"$sa50|sa del 50||"
-		"sa add 51 spi 0x51 mode tunnel src 192.0.2.1 dst 192.0.2.2 enc 'cbc(aes)' $(test_key 16 51) auth-trunc 'hmac(sha256)' $(test_key 32 51) 128 lifetime soft seconds 100|sa del 51||"
-		"link add ipsec5 mode p2mp|link del ipsec5||"
-		"protect set dev ipsec0 tx 0 rx 1 50|protect set dev ipsec0 tx 0 rx 1|$sa50|sa del 50"
-		"spd add 7|spd del 7||"
-		"spd attach 7 dev d0|spd detach 7 dev d0|spd add 7|spd del 7"
-		"$pol|${pol/add/del}|spd add 7;$sa50|spd del 7;sa del 50"
-	)
-	for line in "${cmds[@]}"; do
-		IFS='|' read -r line undo pre post <<<"$line"
-		batch_lines "$pre" | in_ns a ipsecctl -batch -
-		for n in $(seq 1 200); do
-			before=$(config_state)
-			rc=0
-			fail_nth_run a "$n" "$line" || rc=$?
-			if [ $rc -eq 0 ]; then
-				echo "# '${line:0:40}': succeeds from allocation $n on"
-				batch_lines "$undo" | in_ns a ipsecctl -batch -
-				[ "$(config_state)" = "$before" ] ||
-					fail "'$undo' did not undo '$line'"
-				break
-			fi
-			failed=$((failed + 1))
-			grep -q "Error\|rror:" "$SCRATCH/nth.err" ||
-				{ cat "$SCRATCH/nth.err"; fail "'$line' failed at $n without an error message"; }
-			[ "$(config_state)" = "$before" ] && continue
-			# Done, but its acknowledgement could not be sent: the
-			# change is whole, and the error says so.
-			grep -q "No buffer space" "$SCRATCH/nth.err" ||
-				{ diff <(echo "$before") <(config_state); fail "'$line' failing at allocation $n changed the state"; }
-			batch_lines "$undo" | in_ns a ipsecctl -batch -
-			[ "$(config_state)" = "$before" ] ||
-				fail "'$line' failing at allocation $n left a partial change"
-		done
-		[ "$n" -lt 200 ] || fail "'$line' never succeeded"
-		batch_lines "$post" | in_ns a ipsecctl -batch -
-	done
-	echo "# $failed failed configuration runs, state intact after each"
-	restored
-	all_conserved 0
-}
-
-# One in ten atomic allocations anywhere in the kernel fails for a few
-# seconds while echoes flow both ways: ipsecif drops and counts what it
-# cannot allocate for, nothing splats or leaks, traffic recovers.
-test_failslab_traffic() {
-	local crypto_before crypto_after
-	[ -d $FAILSLAB ] || ktap_skip "kernel without failslab"
-	scratch_init
-	echo 0 > $FAILSLAB/verbose
-	failslab_off
-	pair_setup
-	crypto_before=$(( $(sa_json a "$(tx_of a 0)" .stats.crypto) + $(sa_json b "$(tx_of b 0)" .stats.crypto) ))
-	traffic_start
-	echo Y > $FAILSLAB/ignore-gfp-wait
-	echo N > $FAILSLAB/task-filter
-	echo -1 > $FAILSLAB/times
-	echo 1 > $FAILSLAB/interval
-	echo 10 > $FAILSLAB/probability
-	sleep 5
-	failslab_off
-	traffic_stop
-	crypto_after=$(( $(sa_json a "$(tx_of a 0)" .stats.crypto) + $(sa_json b "$(tx_of b 0)" .stats.crypto) ))
-	echo "# failslab: crypto/allocation drops $crypto_before -> $crypto_after"
-	restored
-}
-
 ktap_run \
 	"protection deleted and set again under traffic" test_protect_del_readd \
 	"SAs deleted as they leave the protection, under traffic" test_sa_del_races_datapath \
@@ -417,6 +290,4 @@ ktap_run \
 	"the interface's netns deleted under traffic" test_iface_netns_deleted \
 	"the underlay netns deleted under traffic" test_underlay_netns_deleted \
 	"rmmod with interfaces, SAs and SPDs present, under traffic" test_rmmod_under_traffic \
-	"4 processes hammer netlink under traffic" test_netlink_hammer \
-	"failslab: each configuration command's allocations fail in turn" test_failslab_config \
-	"failslab: atomic allocations fail under traffic" test_failslab_traffic
+	"4 processes hammer netlink under traffic" test_netlink_hammer
