@@ -3,10 +3,11 @@
 #
 # Allocation failures (failslab, on kernels built with it: the debug lane).
 # Each configuration command of ipsecctl runs with its first, second, ...
-# fault-injectable allocation failing (the task's fail-nth) until it hits
-# none: every failed run reports an error and leaves the configuration
-# exactly as it was (or, when only the acknowledgement could not be sent,
-# whole); the run that succeeds configures it fully. Then one in ten atomic
+# fault-injectable allocation failing (the task's fail-nth; every one of
+# the first 15, then samples up to the 200th): every failed run reports an
+# error and leaves the configuration exactly as it was (or, when only the
+# acknowledgement could not be sent, whole); a run that succeeds (the
+# allocation had a fallback, or was never reached) configures it fully. Then one in ten atomic
 # allocations anywhere in the kernel fails for a few seconds while echoes
 # flow both ways: nothing splats or leaks (the kmemleak scan after the
 # suite), and traffic recovers.
@@ -59,11 +60,9 @@ config_state() {
 # The allocation to fail: each of the first 15, then samples further on.
 NTHS=$(seq 1 15; seq 18 3 60; echo 80 100 130 160 200)
 
-# Each configuration command runs with its 1st, 2nd, ... 15th allocation
-# failing, then the 18th, 21st, ... until it no longer hits one: every failed run reports an error and leaves
-# the state exactly as it was; the run that succeeds configures it fully.
+# See the top of the file.
 test_failslab_config() {
-	local n line undo pre post before rc failed=0
+	local n line undo pre post before rc ok ko failed=0
 	[ -d $FAILSLAB ] || ktap_skip "kernel without failslab"
 	scratch_init
 	echo 0 > $FAILSLAB/verbose
@@ -80,24 +79,26 @@ test_failslab_config() {
 		"link add ipsec5 mode p2mp|link del ipsec5||"
 		"protect set dev ipsec0 tx 0 rx 1 50|protect set dev ipsec0 tx 0 rx 1|$sa50|sa del 50"
 		"spd add 7|spd del 7||"
-		"spd attach 7 dev d0|spd detach 7 dev d0|spd add 7|spd del 7"
+		"spd attach 7 dev d0|spd detach dev d0|spd add 7|spd del 7"
 		"$pol|${pol/add/del}|spd add 7;$sa50|spd del 7;sa del 50"
 	)
 	for line in "${cmds[@]}"; do
 		IFS='|' read -r line undo pre post <<<"$line"
 		batch_lines "$pre" | in_ns a ipsecctl -batch -
 		before=$(config_state)
+		ok=0 ko=0
 		for n in $NTHS; do
 			rc=0
 			fail_nth_run a "$n" "$line" || rc=$?
 			if [ $rc -eq 0 ]; then
-				echo "# '${line:0:40}': succeeds from allocation $n on"
+				# Not reached, or an allocation with a fallback.
+				ok=$((ok + 1))
 				batch_lines "$undo" | in_ns a ipsecctl -batch -
 				[ "$(config_state)" = "$before" ] ||
 					fail "'$undo' did not undo '$line'"
-				break
+				continue
 			fi
-			failed=$((failed + 1))
+			failed=$((failed + 1)) ko=$((ko + 1))
 			grep -v "command failed" "$SCRATCH/nth.err" | grep -q . ||
 				{ cat "$SCRATCH/nth.err"; fail "'$line' failed at $n without an error message"; }
 			[ "$(config_state)" = "$before" ] && continue
@@ -109,7 +110,9 @@ test_failslab_config() {
 			[ "$(config_state)" = "$before" ] ||
 				fail "'$line' failing at allocation $n left a partial change"
 		done
-		[ $rc -eq 0 ] || fail "'$line' never succeeded"
+		echo "# '${line:0:40}': $ko runs failed, $ok succeeded"
+		[ $ok -gt 0 ] && [ $ko -gt 0 ] ||
+			fail "'$line': $ko failed and $ok successful runs"
 		batch_lines "$post" | in_ns a ipsecctl -batch -
 	done
 	echo "# $failed failed configuration runs, state intact after each"
