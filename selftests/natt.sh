@@ -354,13 +354,14 @@ t_ipv6() {
 	expect_eq "xfrm input errors in b" "$errs" "$(xfrm_in_errors b)" ||
 		{ in_ns b grep -v ' 0$' /proc/net/xfrm_stat; false; }
 
-	# Plain ESP, valid for SA 2 but for its encapsulation, is not ours.
-	stats=$(sa_json a 2 .stats.packets)
-	rx=$(rx_packets)
+	# Plain ESP, valid for SA 2 but for its encapsulation, is not ours:
+	# its sequence number, far above what b's xfrm sent, never reaches
+	# SA 2's window (the tunnel's own traffic may go on meanwhile).
+	[ "$(sa_json a 2 .seq_in)" -lt 1000 ] || fail "SA 2 already at 1000"
 	in_ns b espcraft -s $B6 -d $A6 -i 0x2001 -S 10.0.0.2 -D 10.0.0.1 -q 1000 "${BA[@]}"
 	sleep 1
-	expect_eq "SA 2 packets after plain ESP" "$stats" "$(sa_json a 2 .stats.packets)"
-	expect_eq "ipsec0 received after plain ESP" "$rx" "$(rx_packets)"
+	[ "$(sa_json a 2 .seq_in)" -lt 1000 ] ||
+		fail "SA 2 took plain ESP (seq-in $(sa_json a 2 .seq_in))"
 }
 
 ktap_run \
