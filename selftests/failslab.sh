@@ -4,7 +4,7 @@
 # Allocation failures (failslab, on kernels built with it: the debug lane).
 # Each configuration command of ipsecctl runs with its first, second, ...
 # fault-injectable allocation failing (the task's fail-nth; every one of
-# the first 15, then samples up to the 200th): every failed run reports an
+# the first 10, then samples up to the 100th): every failed run reports an
 # error and leaves the configuration exactly as it was (or, when only the
 # acknowledgement could not be sent, whole); a run that succeeds (the
 # allocation had a fallback, or was never reached) configures it fully. Then one in ten atomic
@@ -57,8 +57,8 @@ config_state() {
 		in_ns a ipsecctl -j -batch - | sed 's/"current":{[^}]*}//g'
 }
 
-# The allocation to fail: each of the first 15, then samples further on.
-NTHS=$(seq 1 15; seq 18 3 60; echo 80 100 130 160 200)
+# The allocation to fail: each of the first 10, then samples further on.
+NTHS=$(seq 1 10; echo 13 16 20 25 30 40 60 100)
 
 # See the top of the file.
 test_failslab_config() {
