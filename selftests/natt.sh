@@ -82,7 +82,7 @@ natt_setup() {
 	in_ns b ip link add xfrm0 type xfrm dev b0 if_id 42
 	in_ns b sysctl -qw net.ipv6.conf.xfrm0.disable_ipv6=1
 	in_ns b ip xfrm state add src $NAT dst $B proto esp spi 0x1001 mode tunnel \
-		if_id 42 "${AB[@]}" replay-window 32 encap espinudp 4500 4500 0.0.0.0
+		if_id 42 "${AB[@]}" replay-window 1024 encap espinudp 4500 4500 0.0.0.0
 	in_ns b ip xfrm state add src $B dst $NAT proto esp spi 0x2001 mode tunnel \
 		if_id 42 "${BA[@]}" encap espinudp 4500 4500 0.0.0.0
 	in_ns b ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out \
@@ -170,7 +170,8 @@ t_nat() {
 		"src host $NAT and udp src port 4500 and udp dst port 4500" 10
 	pcap_all wan "b's ESP" "udp[8:4] = 0x2001" \
 		"src host $B and dst host $NAT and udp src port 4500 and udp dst port 4500" 6
-	expect_eq "xfrm input errors in b" 0 "$(xfrm_in_errors b)"
+	expect_eq "xfrm input errors in b" 0 "$(xfrm_in_errors b)" ||
+		{ in_ns b grep -v " 0$" /proc/net/xfrm_stat; false; }
 	expect_eq "SA 2 integrity" 0 "$(sa_json a 2 .stats.integrity)"
 	expect_eq "SA 2 replay" 0 "$(sa_json a 2 .stats.replay)"
 }
@@ -271,7 +272,7 @@ t_rebind() {
 	expect_eq "SA 1 endpoints" "192.168.1.7 $B" \
 		"$(in_ns a ipsecctl -j sa show 1 | jq -r '.[0] | "\(.src) \(.dst)"')"
 	in_ns b ip xfrm state update src $NAT dst $B proto esp spi 0x1001 mode tunnel \
-		if_id 42 "${AB[@]}" replay-window 32 encap espinudp 4501 4500 0.0.0.0
+		if_id 42 "${AB[@]}" replay-window 1024 encap espinudp 4501 4500 0.0.0.0
 	in_ns b ip xfrm state update src $B dst $NAT proto esp spi 0x2001 mode tunnel \
 		if_id 42 "${BA[@]}" encap espinudp 4500 4501 0.0.0.0
 
@@ -293,7 +294,8 @@ t_rebind() {
 		"$(($(xfrm_field b $B $NAT 0x2001 anti-replay oseq)))"
 	expect_eq "SA 2 packets" $((p2 + 6)) "$(sa_json a 2 .stats.packets)"
 	expect_eq "SA 2 replay drops" 0 "$(sa_json a 2 .stats.replay)"
-	expect_eq "xfrm input errors in b" 0 "$(xfrm_in_errors b)"
+	expect_eq "xfrm input errors in b" 0 "$(xfrm_in_errors b)" ||
+		{ in_ns b grep -v " 0$" /proc/net/xfrm_stat; false; }
 }
 
 # IPv6, no NAT: ESP in UDP both ways, the UDP checksum computed (a0 has no
