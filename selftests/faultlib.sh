@@ -5,7 +5,7 @@
 # batch processes fed line by line.
 source "$(dirname "$0")/lib.sh"
 
-LOOPS=$(scaled 30 15)
+LOOPS=$(scaled 30 8)
 GCM='rfc4106(gcm(aes))'
 DROPS='.replay + .integrity + .trailer + .nexthdr + .runt + .no_protect +
 	.seq_exhausted + .crypto + .expired'
@@ -48,21 +48,46 @@ pair_setup() {
 
 # Echoes both ways every 5 ms until traffic_stop.
 traffic_start() {
+	ICMP0[a]=$(icmp_echo_ctrs a)
+	ICMP0[b]=$(icmp_echo_ctrs b)
 	bg_start a ping_a ping -i 0.005 -q 10.0.0.2
 	bg_start b ping_b ping -i 0.005 -q 10.0.0.1
 	sleep 0.5
 }
 
+# Stops both pings and, once what was in flight has arrived, counts the
+# echoes of each side's ping lost on the way there or back (LOST[a],
+# LOST[b]) from both namespaces' ICMP counters. (ping's own summary counts
+# the requests still in flight when it is interrupted as lost.)
 traffic_stop() {
+	local side other sent got
 	bg_stop ping_a
 	bg_stop ping_b
 	sleep 1
+	for side in a b; do
+		other=$([ $side = a ] && echo b || echo a)
+		# shellcheck disable=SC2046 # four numbers each
+		set -- $(icmp_echo_ctrs $side) ${ICMP0[$side]} \
+			$(icmp_echo_ctrs $other) ${ICMP0[$other]}
+		# $1..$4: side's OutEchos InEchos OutEchoReps InEchoReps now,
+		# $5..$8 at the start, $9..$16 the same for the other side.
+		sent=$(($1 - $5))
+		got=$(($4 - $8))
+		LOST[$side]=$((sent - got))
+		echo "# ping from $side: $sent echoes, $got answered;" \
+			"$((sent - ${10} + ${14})) lost on the way there"
+	done
 }
 
-# packet loss (%) of a stopped traffic ping
-loss_of() {
-	sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$SCRATCH/$1.out"
+# icmp_echo_ctrs NS: OutEchos InEchos OutEchoReps InEchoReps of NS.
+# shellcheck disable=SC2016 # awk's own fields
+icmp_echo_ctrs() {
+	in_ns "$1" awk '$1 == "Icmp:" {
+		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		print $c["OutEchos"], $c["InEchos"], $c["OutEchoReps"], $c["InEchoReps"]
+		exit }' /proc/net/snmp
 }
+declare -A ICMP0 LOST
 
 # Traffic works again: 20 echoes each way, every one answered.
 restored() {

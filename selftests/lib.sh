@@ -35,9 +35,9 @@ netns_add() {
 # Runs a command in test netns $1. Only the network namespace is entered:
 # "ip netns exec" also makes a mount namespace and remounts sysfs, which
 # costs several times more under TCG, and no test needs it.
+# (No command substitution here: a fork per call adds up under TCG.)
 in_ns() {
-	local name
-	name=$(ns "$1")
+	local name=$NS_PREFIX-$1
 	shift
 	nsenter --net="/run/netns/$name" "$@"
 }
@@ -97,7 +97,7 @@ ktap_skip() {
 # ktap_run "desc" "func [args]" ["desc" "func [args]" ...]: runs each
 # test, prints KTAP and exits non-zero if any failed.
 ktap_run() {
-	local n=0 total=$(($# / 2)) desc func log rc
+	local n=0 total=$(($# / 2)) desc func log rc start
 
 	echo "KTAP version 1"
 	echo "1..$total"
@@ -106,10 +106,12 @@ ktap_run() {
 		shift 2
 		n=$((n + 1))
 		log=$(mktemp)
+		start=$SECONDS
 		# shellcheck disable=SC2086 # "func" may carry arguments
 		(set -e; $func) >"$log" 2>&1
 		rc=$?
 		netns_cleanup
+		echo "# $n: $((SECONDS - start)) s"
 		if [ $rc -eq 0 ]; then
 			echo "ok $n $desc"
 			KTAP_PASS=$((KTAP_PASS + 1))

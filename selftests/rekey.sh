@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Hitless rekey: two ipsecif ends under echoes every 5 ms both ways rekey a
-# thousand times (300 on the slower debug kernel), as VPP does it: add the new SAs, let the new inbound one
+# thousand times (100 on the slower debug kernel), as VPP does it: add the new SAs, let the new inbound one
 # receive, switch the outbound one, and remove an old inbound one only two
 # rekeys after its peer stopped sending with it. Not one echo may be lost,
 # and every ESP packet of every generation must have been delivered at the
@@ -11,7 +11,7 @@
 # forks nothing, so that a thousand rekeys take minutes, not hours.
 source "$(dirname "$0")/faultlib.sh"
 
-REKEYS=$(scaled 1000 300)
+REKEYS=$(scaled 1000 100)
 
 # gcm_key VAR SEED: test_key 20 SEED, into VAR, without a subshell.
 gcm_key() {
@@ -101,8 +101,8 @@ test_rekeys() {
 	sleep 0.5
 	traffic_stop
 	cat "$SCRATCH/ping_a.out" "$SCRATCH/ping_b.out"
-	expect_eq "packet loss a -> b" 0 "$(loss_of ping_a)"
-	expect_eq "packet loss b -> a" 0 "$(loss_of ping_b)"
+	expect_eq "echoes of a lost" 0 "${LOST[a]}"
+	expect_eq "echoes of b lost" 0 "${LOST[b]}"
 	expect_eq "SAs left on a" 6 "$(in_ns a ipsecctl -j sa show | jq length)"
 	# The generations deleted on the way: all they sent was delivered.
 	echo "# deleted generations: $SENT sent, $DELIVERED delivered, $DROPPED dropped"

@@ -7,14 +7,18 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "nl.h"
 #include "utils.h"
@@ -62,6 +66,7 @@ int nl_open(struct nl_handle *nl, int bus)
 	nl_set_ack_options(nl->sock);
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = time(NULL);
+	nl->bus = bus;
 	return 0;
 }
 
@@ -302,6 +307,41 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return exchange->cb ? exchange->cb(nlh, exchange->data) : MNL_CB_OK;
 }
 
+/*
+ * For tests of the kernel's error paths (selftests/failslab.sh): with
+ * IPSECCTL_FAIL_NTH=N in the environment, on a kernel with fault injection,
+ * the Nth fault-injectable allocation made on behalf of each request that
+ * changes something fails (see Documentation/fault-injection). Armed in the
+ * last moment before the request is sent, so that nothing else ipsecctl
+ * does (page faults included) meets the failure, and disarmed once the
+ * request is answered.
+ */
+static void nl_fail_nth(const struct nl_handle *nl,
+			const struct nlmsghdr *nlh, bool arm)
+{
+	static const char *nth;
+	static int fd = -1;
+	const char *val;
+	int err;
+
+	if (!nth) {
+		nth = getenv("IPSECCTL_FAIL_NTH");
+		if (!nth)
+			nth = "";
+		else if (*nth)
+			fd = open("/proc/thread-self/fail-nth", O_WRONLY);
+	}
+	if (fd < 0 || nlh->nlmsg_flags & NLM_F_DUMP ||
+	    (nl->bus == NETLINK_GENERIC && nlh->nlmsg_type == GENL_ID_CTRL) ||
+	    (nl->bus == NETLINK_ROUTE && nlh->nlmsg_type == RTM_GETLINK))
+		return;
+	val = arm ? nth : "0";
+	err = errno;
+	if (write(fd, val, strlen(val)) < 0)
+		fprintf(stderr, "ipsecctl: fail-nth: %s\n", strerror(errno));
+	errno = err;
+}
+
 /* Returns MNL_CB_STOP once the request is answered, or MNL_CB_ERROR. */
 static int exchange_run(struct nl_handle *nl, const struct nlmsghdr *nlh,
 			struct nl_exchange *exchange)
@@ -313,17 +353,24 @@ static int exchange_run(struct nl_handle *nl, const struct nlmsghdr *nlh,
 	ssize_t len;
 	int ret;
 
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return MNL_CB_ERROR;
+	nl_fail_nth(nl, nlh, true);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		ret = MNL_CB_ERROR;
+		goto out;
+	}
 	do {
 		len = mnl_socket_recvfrom(nl->sock, nl->recv_buf,
 					  sizeof(nl->recv_buf));
-		if (len < 0)
-			return MNL_CB_ERROR;
+		if (len < 0) {
+			ret = MNL_CB_ERROR;
+			goto out;
+		}
 		ret = mnl_cb_run2(nl->recv_buf, len, nlh->nlmsg_seq, nl->portid,
 				  data_cb, exchange, ctl_cbs,
 				  ARRAY_SIZE(ctl_cbs));
 	} while (ret > MNL_CB_STOP);
+out:
+	nl_fail_nth(nl, nlh, false);
 	return ret;
 }
 

@@ -19,6 +19,7 @@ struct nl_handle {
 	struct mnl_socket *sock;
 	unsigned int portid;
 	unsigned int seq;
+	int bus;
 	char recv_buf[NL_RECV_SIZE];
 };
 
