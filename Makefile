@@ -7,8 +7,8 @@
 #   make check [T=NAME[,NAME]] [KERNEL=stock|debug]
 #                        selftests in a qemu VM (installs what it needs)
 #   make demo            two namespaces and their ipsecif interfaces, in a VM
-#   make bench           ipsecif against xfrm interfaces (TCP, 64-byte UDP),
-#                        in a VM; the CSV goes to build/bench/
+#   make bench           ipsecif against xfrm, WireGuard, veth and the AEAD
+#                        ceiling in a VM; CSV and chart go to build/bench/
 #   make deps            install build/test dependencies, fetch the VM kernel
 #   make install         module, ipsecctl and man page (DESTDIR: staged,
 #                        no depmod);  make clean

@@ -1,15 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: ipsecif against the kernel's own xfrm interface, in one VM and
-# one run. Two namespaces a <-> b talk through ipsecif at both ends, two
-# namespaces c <-> d through xfrm interfaces at both ends: the same ESP tunnel
-# SAs (algorithm, keys, SPIs, replay window), the same veth underlay and the
-# same tunnel MTU. For each algorithm, the runs alternate (ipsecif, xfrm,
-# ipsecif, ...) so that drift in the host hits both alike:
-#   TCP throughput   iperf3 -t 10, bits/s the receiver counted
-#   UDP packet rate  iperf3 -u -l 64 -b 0 -t 10 (the sender floods), datagrams
-#                    the receiver got per second
+# make bench: ipsecif side by side with the kernel's own xfrm interface,
+# WireGuard (the ChaCha20-Poly1305 rows), a plain veth and the AEAD's own
+# speed through the crypto API, in one VM and one run.
+#
+# Tunnels (each a pair of namespaces over its own veth, tunnel MTU 1400 on
+# every one): a <-> b through ipsecif at both ends, c <-> d through xfrm
+# interfaces at both ends with the same ESP tunnel SAs (algorithm, keys,
+# SPIs, replay window), w <-> v through WireGuard, e <-> f a plain veth.
+# For each algorithm (AES-GCM-128, AES-GCM-256, ChaCha20-Poly1305,
+# AES-CBC + HMAC-SHA256-128 and null: ecb(cipher_null) without
+# authentication, which measures the datapath alone) every metric is
+# measured RUNS times, the implementations alternating within each run so
+# that drift in the host hits them alike:
+#   tcp1     iperf3 TCP, 1 flow, -t SECONDS: Mbit/s the receiver counted
+#   tcp4     the same with 4 flows (-P 4)
+#   udp1400  iperf3 UDP, 1400-byte packets (1372-byte datagrams) sent
+#            unthrottled: goodput, Mbit/s of datagrams received
+#   udp64    iperf3 UDP, 64-byte datagrams unthrottled: thousands received
+#            per second
+#   ping     1,000 echoes at 10 ms: p50 and p99 round trip, ms
+# The plain veth is measured in the first algorithm's runs only. The AEAD
+# ceiling (aeadbench: AF_ALG, one pinned process per vCPU, 1400-byte
+# buffers, encrypt and decrypt) is the harmonic mean of its encrypt and
+# decrypt rates, once per run.
+#
 # ipsecif stays loaded throughout, so its ESP handler also sees the xfrm
 # tunnel's packets first and passes them on (an SPI lookup miss), as on any
 # machine that runs both.
@@ -30,11 +46,14 @@
 # alternate, the ratio hooks/nohooks is the point.
 #
 # Prints every run, the crypto drivers the kernel chose, then a table of
-# medians with the ratio ipsecif/xfrm and the SPD ratios, and all of it as
-# CSV on lines starting "# csv: " (the host keeps those).
+# medians with the ratios against xfrm, WireGuard and the AEAD ceiling, and
+# all of it as CSV on lines starting "# csv: " (the host keeps those and
+# draws the chart).
 #
 # usage: bench.sh run     (in the test VM; run_tests.sh calls it without
 #                          "run", and then it only says it is no test)
+#        BENCH_RUNS, BENCH_SECONDS, BENCH_ALGS (e.g. "gcm128 null"),
+#        BENCH_METRICS (e.g. "tcp1 ping") narrow a run down.
 source "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" != run ]; then
@@ -46,16 +65,33 @@ fi
 RUNS=${BENCH_RUNS:-3}
 RUN_SECONDS=${BENCH_SECONDS:-10}
 # ipsecif's default MTU (1379) leaves room for its largest overhead, an xfrm
-# interface's is 1500: both tunnels get this one instead.
+# interface's is 1500: every tunnel gets this one instead.
 TUNNEL_MTU=1400
 REPLAY_WINDOW=128
-ALGORITHMS=(gcm128 chacha)
-IMPLEMENTATIONS=(ipsecif xfrm)
+ALGS=${BENCH_ALGS:-gcm128 gcm256 chacha cbc-sha256 null}
+read -r -a ALGORITHMS <<<"${ALGS//,/ }"
+METRICS=${BENCH_METRICS:-tcp1 tcp4 udp1400 udp64 ping}
+read -r -a METRICS <<<"${METRICS//,/ }"
 PORT=5201
+PINGS=1000
 
-declare -A ALG_NAME=([gcm128]=AES-GCM-128 [chacha]=ChaCha20-Poly1305)
-declare -A CLIENT_NS=([ipsecif]=a [xfrm]=c)
-declare -A SERVER_NS=([ipsecif]=b [xfrm]=d)
+declare -A ALG_NAME=([gcm128]=AES-GCM-128 [gcm256]=AES-GCM-256
+	[chacha]=ChaCha20-Poly1305 [cbc-sha256]=AES-CBC+HMAC-SHA256 [null]=null)
+# aeadbench arguments of each algorithm's AEAD, as ESP instantiates it.
+declare -A AEAD_ARGS=(
+	[gcm128]="rfc4106(gcm(aes)) 20 16"
+	[gcm256]="rfc4106(gcm(aes)) 36 16"
+	[chacha]="rfc7539esp(chacha20,poly1305) 36 16"
+	[cbc-sha256]="-a 32 -e 16 authenc(hmac(sha256),cbc(aes)) 0 16"
+	[null]="-a 0 -e 0 authenc(digest_null,ecb(cipher_null)) 0 0")
+declare -A METRIC_LABEL=([tcp1]="TCP 1 flow" [tcp4]="TCP 4 flows"
+	[udp1400]="UDP 1400 B goodput" [udp64]="UDP 64 B" [ping50]="ping p50"
+	[ping99]="ping p99")
+declare -A UNIT=([tcp1]=Mbit/s [tcp4]=Mbit/s [udp1400]=Mbit/s [udp64]=kpps
+	[ping50]=ms [ping99]=ms)
+declare -A CLIENT_NS=([ipsecif]=a [xfrm]=c [wireguard]=w [veth]=e)
+declare -A SERVER_NS=([ipsecif]=b [xfrm]=d [wireguard]=v [veth]=f)
+COLUMNS=(ipsecif xfrm wireguard veth ceiling)
 # The SPD variants: non-matching policies ahead of the matching one, and
 # their namespaces (added to CLIENT_NS and SERVER_NS by spd_setup).
 SPD_ALG=gcm128
@@ -66,6 +102,7 @@ declare -A RESULT
 FAILED=0
 CSV=()
 DRIVERS=()
+ROWS=()
 
 # underlay LEFT RIGHT: two namespaces joined by veth (LEFT0, RIGHT0),
 # 192.0.2.1 on the left, .2 on the right.
@@ -119,20 +156,60 @@ xfrm_end() {
 	in_ns "$netns" ip link set xfrm0 up
 }
 
-# Both tunnels of algorithm $1; 10.0.0.1 is the client's end, .2 the server's.
-setup() {
-	sa_keys "$1"
-	underlay a b
-	TX_CRYPTO=("${LR[@]}") RX_CRYPTO=("${RL[@]}")
-	ipsecif_end a 192.0.2.1 192.0.2.2 10.0.0.1 0x1001 0x2001
-	TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
-	ipsecif_end b 192.0.2.2 192.0.2.1 10.0.0.2 0x2001 0x1001
+# wg_end NS PRIVATE_KEY_FILE PEER_PUBLIC_KEY PEER_ADDR INNER
+wg_end() {
+	in_ns "$1" ip link add wg0 type wireguard
+	in_ns "$1" wg set wg0 private-key "$2" listen-port 51820 \
+		peer "$3" allowed-ips 10.0.0.0/24 endpoint "$4:51820"
+	in_ns "$1" ip link set wg0 mtu $TUNNEL_MTU
+	in_ns "$1" ip addr add "$5/24" dev wg0
+	in_ns "$1" ip link set wg0 up
+}
 
-	underlay c d
-	TX_CRYPTO=("${LR[@]}") RX_CRYPTO=("${RL[@]}")
-	xfrm_end c c0 192.0.2.1 192.0.2.2 10.0.0.1 0x1001 0x2001
-	TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
-	xfrm_end d d0 192.0.2.2 192.0.2.1 10.0.0.2 0x2001 0x1001
+wg_setup() {
+	local ka=/tmp/wg-a.key kb=/tmp/wg-b.key
+	wg genkey >$ka
+	wg genkey >$kb
+	underlay w v
+	wg_end w $ka "$(wg pubkey <$kb)" 192.0.2.2 10.0.0.1
+	wg_end v $kb "$(wg pubkey <$ka)" 192.0.2.1 10.0.0.2
+	rm -f $ka $kb
+}
+
+veth_setup() {
+	underlay e f
+	in_ns e ip link set e0 mtu $TUNNEL_MTU
+	in_ns f ip link set f0 mtu $TUNNEL_MTU
+	in_ns e ip addr add 10.0.0.1/24 dev e0
+	in_ns f ip addr add 10.0.0.2/24 dev f0
+}
+
+# setup ALG IMPL...: the tunnels of IMPL for algorithm ALG; 10.0.0.1 is the
+# client's end, .2 the server's.
+setup() {
+	local alg=$1 impl
+	shift
+	sa_keys "$alg"
+	for impl in "$@"; do
+		case $impl in
+		ipsecif)
+			underlay a b
+			TX_CRYPTO=("${LR[@]}") RX_CRYPTO=("${RL[@]}")
+			ipsecif_end a 192.0.2.1 192.0.2.2 10.0.0.1 0x1001 0x2001
+			TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
+			ipsecif_end b 192.0.2.2 192.0.2.1 10.0.0.2 0x2001 0x1001
+			;;
+		xfrm)
+			underlay c d
+			TX_CRYPTO=("${LR[@]}") RX_CRYPTO=("${RL[@]}")
+			xfrm_end c c0 192.0.2.1 192.0.2.2 10.0.0.1 0x1001 0x2001
+			TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
+			xfrm_end d d0 192.0.2.2 192.0.2.1 10.0.0.2 0x2001 0x1001
+			;;
+		wireguard) wg_setup ;;
+		veth) veth_setup ;;
+		esac
+	done
 }
 
 # Both tunnels pass traffic before anything is measured.
@@ -143,21 +220,29 @@ tunnel_ok() {
 		return 0
 	fi
 	echo "# bench failed: $impl tunnel passes no traffic: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-	if [ "$impl" = ipsecif ]; then
+	case $impl in
+	ipsecif)
 		in_ns a ipsecctl -s sa show
 		in_ns b ipsecctl -s sa show
 		in_ns a ip -s link show dev ipsec0
 		in_ns b ip -s link show dev ipsec0
-	elif [[ $impl == spd-* ]]; then
+		;;
+	spd-*)
 		for netns in "${CLIENT_NS[$impl]}" "${SERVER_NS[$impl]}"; do
 			in_ns "$netns" ipsecctl -s sa show
 			in_ns "$netns" ipsecctl -s spd show
 			in_ns "$netns" ip -s link show
 		done
-	else
+		;;
+	xfrm)
 		in_ns c ip -s xfrm state
 		in_ns d ip -s xfrm state
-	fi 2>&1 | sed 's/^/#   /'
+		;;
+	wireguard)
+		in_ns w wg show
+		in_ns v wg show
+		;;
+	esac 2>&1 | sed 's/^/#   /'
 	return 1
 }
 
@@ -165,26 +250,41 @@ server_listening() {
 	in_ns "$1" ss -Hltn "sport = :$PORT" | grep -q .
 }
 
-# measure IMPL tcp|udp: one iperf3 run through IMPL's tunnel; prints the
-# receiver's rate, in Mbit/s (tcp) or thousands of datagrams per second (udp).
+# measure IMPL METRIC: one measurement through IMPL's tunnel; prints the
+# result in the metric's unit (ping: "p50 p99").
 measure() {
 	local impl=$1 kind=$2 server=${SERVER_NS[$1]} pidfile json rate
 	local -a args=(-t "$RUN_SECONDS" -J)
 
+	if [ "$kind" = ping ]; then
+		in_ns "${CLIENT_NS[$impl]}" ping -c $PINGS -i 0.01 -W 2 10.0.0.2 |
+			sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g |
+			awk -v n=$PINGS '{ v[NR] = $1 }
+				END { if (NR < n * 0.99) { print "only " NR " of " n " echoes answered"; exit 1 }
+				      printf "%.3f %.3f\n", v[int(NR * 0.5 + 0.5)], v[int(NR * 0.99 + 0.5)] }'
+		return
+	fi
 	pidfile=/tmp/iperf3-$server.pid
 	in_ns "$server" iperf3 -s -1 -D -B 10.0.0.2 -p $PORT -I "$pidfile" >/dev/null
 	wait_for server_listening "$server" || { echo "iperf3 server did not start"; return 1; }
-	[ "$kind" = udp ] && args+=(-u -l 64 -b 0)
+	case $kind in
+	tcp4) args+=(-P 4) ;;
+	udp1400) args+=(-u -l $((TUNNEL_MTU - 28)) -b 0) ;;
+	udp64) args+=(-u -l 64 -b 0) ;;
+	esac
 	json=$(in_ns "${CLIENT_NS[$impl]}" timeout $((RUN_SECONDS + 30)) \
 		iperf3 -c 10.0.0.2 -p $PORT "${args[@]}" 2>&1) || true
 	[ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 	rm -f "$pidfile"
-	if [ "$kind" = tcp ]; then
-		rate=$(jq -r '.end.sum_received.bits_per_second / 1e6' <<<"$json" 2>/dev/null)
-	else
+	case $kind in
+	tcp*) rate=$(jq -r '.end.sum_received.bits_per_second / 1e6' <<<"$json" 2>/dev/null) ;;
+	udp1400)
+		rate=$(jq -r --argjson len $((TUNNEL_MTU - 28)) '.end.sum_received |
+			(.packets - .lost_packets) * $len * 8 / .seconds / 1e6' <<<"$json" 2>/dev/null) ;;
+	udp64)
 		rate=$(jq -r '.end.sum_received |
-			(.packets - .lost_packets) / .seconds / 1e3' <<<"$json" 2>/dev/null)
-	fi
+			(.packets - .lost_packets) / .seconds / 1e3' <<<"$json" 2>/dev/null) ;;
+	esac
 	if [[ ! $rate =~ ^[0-9.e+]+$ ]] || [ "$(awk -v r="$rate" 'BEGIN { print (r > 0) }')" != 1 ]; then
 		jq -r '.error // "no result"' <<<"$json" 2>/dev/null || head -n 3 <<<"$json"
 		return 1
@@ -192,11 +292,29 @@ measure() {
 	printf '%.1f\n' "$rate"
 }
 
+# ceiling ALG: the AEAD's rate through the crypto API, Mbit/s: the harmonic
+# mean of sealing and opening 1400-byte buffers on every vCPU at once.
+ceiling() {
+	local enc dec
+	# shellcheck disable=SC2086 # the arguments are words
+	enc=$(aeadbench -j "$(nproc)" -s 3 ${AEAD_ARGS[$1]} | awk '{ print $6 }') &&
+		dec=$(aeadbench -d -j "$(nproc)" -s 3 ${AEAD_ARGS[$1]} | awk '{ print $6 }') &&
+		[ -n "$enc" ] && [ -n "$dec" ] || return 1
+	awk -v e="$enc" -v d="$dec" 'BEGIN { printf "%.1f\n", 2 / (1 / e + 1 / d) * 8 / 1e6 }'
+}
+
 # The median of the arguments (numbers); empty if there are none.
 median() {
 	[ $# -gt 0 ] || return 0
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
 		END { printf "%.1f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The same with three decimals (latencies).
+median3() {
+	[ $# -gt 0 ] || return 0
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # The driver the crypto API picks for algorithm NAME: the highest-priority
@@ -222,8 +340,10 @@ crypto_driver() {
 crypto_drivers() {
 	local name
 	case $1 in
-	gcm128) set -- 'rfc4106(gcm(aes))' 'gcm(aes)' aes ;;
+	gcm*) set -- 'rfc4106(gcm(aes))' 'gcm(aes)' aes ;;
 	chacha) set -- 'rfc7539esp(chacha20,poly1305)' chacha20 poly1305 ;;
+	cbc-sha256) set -- 'cbc(aes)' 'hmac(sha256)' sha256 ;;
+	*) return 0 ;;
 	esac
 	for name in "$@"; do
 		DRIVERS+=("$(printf 'crypto: %-30s %s' "$name" "$(crypto_driver "$name")")")
@@ -236,38 +356,67 @@ csv() {
 	CSV+=("$(IFS=,; echo "$*")")
 }
 
-# Rows of the table: "tcp gcm128" ...; RESULT[kind,alg,impl] holds the runs.
-ROWS=()
-bench_algorithm() {
-	local alg=$1 kind impl run rate
-	local -A unit=([tcp]=Mbit/s [udp]=kpps)
+# record METRIC ALG IMPL RUN VALUE
+record() {
+	RESULT[$1,$2,$3]+="$5 "
+	csv "$1" "${ALG_NAME[$2]}" "$3" "$4" "$5" "${UNIT[$1]}"
+	printf '# run %d %-20s %-20s %-10s %10s %s\n' "$4" "${METRIC_LABEL[$1]}" \
+		"${ALG_NAME[$2]}" "$3" "$5" "${UNIT[$1]}"
+}
 
-	echo "# $alg: ${ALG_NAME[$alg]}"
-	setup "$alg"
-	for impl in "${IMPLEMENTATIONS[@]}"; do
+# The implementations measured for ALG.
+implementations() {
+	IMPLS=(ipsecif xfrm)
+	[ "$1" = chacha ] && IMPLS+=(wireguard)
+	[ "$1" = "${ALGORITHMS[0]}" ] && IMPLS+=(veth)
+	return 0
+}
+
+bench_algorithm() {
+	local alg=$1 metric impl run out p50 p99 rate
+	local -a IMPLS
+
+	implementations "$alg"
+	echo "# $alg: ${ALG_NAME[$alg]}: ${IMPLS[*]}"
+	setup "$alg" "${IMPLS[@]}"
+	for impl in "${IMPLS[@]}"; do
 		if ! tunnel_ok "$impl"; then
 			FAILED=$((FAILED + 1))
 			netns_cleanup
 			return
 		fi
 	done
-	for kind in tcp udp; do
-		ROWS+=("$kind $alg")
+	for metric in "${METRICS[@]}"; do
+		if [ "$metric" = ping ]; then
+			ROWS+=("ping50 $alg" "ping99 $alg")
+		else
+			ROWS+=("$metric $alg")
+		fi
 	done
 	for run in $(seq "$RUNS"); do
-		for kind in tcp udp; do
-			for impl in "${IMPLEMENTATIONS[@]}"; do
-				if rate=$(measure "$impl" "$kind"); then
-					RESULT[$kind,$alg,$impl]+="$rate "
-					csv "$kind" "${ALG_NAME[$alg]}" "$impl" "$run" "$rate" "${unit[$kind]}"
-					printf '# run %d %-4s %-18s %-8s %10s %s\n' "$run" "${kind^^}" \
-						"${ALG_NAME[$alg]}" "$impl" "$rate" "${unit[$kind]}"
-				else
-					echo "# bench failed: run $run ${kind^^} ${ALG_NAME[$alg]} $impl: $rate"
+		for metric in "${METRICS[@]}"; do
+			for impl in "${IMPLS[@]}"; do
+				if ! out=$(measure "$impl" "$metric"); then
+					echo "# bench failed: run $run $metric ${ALG_NAME[$alg]} $impl: $out"
 					FAILED=$((FAILED + 1))
+				elif [ "$metric" = ping ]; then
+					read -r p50 p99 <<<"$out"
+					record ping50 "$alg" "$impl" "$run" "$p50"
+					record ping99 "$alg" "$impl" "$run" "$p99"
+				else
+					record "$metric" "$alg" "$impl" "$run" "$out"
 				fi
 			done
 		done
+		if rate=$(ceiling "$alg"); then
+			RESULT[ceiling,$alg]+="$rate "
+			csv ceiling "${ALG_NAME[$alg]}" aead "$run" "$rate" Mbit/s
+			printf '# run %d %-20s %-20s %-10s %10s %s\n' "$run" "AEAD ceiling" \
+				"${ALG_NAME[$alg]}" aeadbench "$rate" Mbit/s
+		else
+			echo "# bench failed: run $run AEAD ceiling ${ALG_NAME[$alg]}"
+			FAILED=$((FAILED + 1))
+		fi
 	done
 	crypto_drivers "$alg"
 	netns_cleanup
@@ -361,7 +510,7 @@ bench_spd() {
 	for run in $(seq "$RUNS"); do
 		for variant in "${SPD_VARIANTS[@]}"; do
 			impl=spd-$variant
-			if rate=$(measure "$impl" udp); then
+			if rate=$(measure "$impl" udp64); then
 				RESULT[udp,$SPD_ALG,$impl]+="$rate "
 				csv udp-spd "${ALG_NAME[$SPD_ALG]}" "$impl" "$run" "$rate" kpps
 				printf '# run %d %-4s %-18s %-8s %10s %s\n' "$run" SPD \
@@ -448,11 +597,10 @@ bench_hooks() {
 	HOOKS_DONE=1
 	for run in $(seq "$RUNS"); do
 		for variant in "${HOOK_VARIANTS[@]}"; do
-			if rate=$(measure "$variant" udp); then
+			if rate=$(measure "$variant" udp64); then
 				RESULT[udp,plain,$variant]+="$rate "
 				csv udp-hooks plain "$variant" "$run" "$rate" kpps
-				printf '# run %d %-4s %-18s %-8s %10s %s
-' "$run" hook \
+				printf '# run %d %-4s %-18s %-8s %10s %s\n' "$run" hook \
 					plain "$variant" "$rate" kpps
 			else
 				echo "# bench failed: run $run hooks $variant: $rate"
@@ -480,56 +628,126 @@ hooks_table() {
 		"${with:--}" "$ratio"
 }
 
+
+# ratio A B: A/B with two decimals, or "-".
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+# The medians of every row, the ratios, and what each target asks.
 table() {
-	local row kind alg m_ipsecif m_xfrm ratio label host
-	local -A unit=([tcp]=Mbit/s [udp]=kpps)
+	local row metric alg impl label host veth_alg=${ALGORITHMS[0]}
+	local -A m
+	local r_xfrm r_wg r_ceil fmt='%-42s %9s %9s %9s %9s %9s %7s %7s %7s\n'
 
 	host="qemu TCG"
 	dmesg | grep -q 'Hypervisor detected: KVM' && host="qemu KVM"
 	echo
-	printf '%-50s %10s %10s %7s\n' \
-		"bench ($host, $(nproc) vCPUs, $RUNS runs each, medians)" ipsecif xfrm ratio
+	echo "bench ($host, $(nproc) vCPUs, $RUNS runs each, medians)"
+	# shellcheck disable=SC2059 # the format is ours
+	printf "$fmt" "" ipsecif xfrm wireguard veth "AEAD ceil" "/xfrm" "/wg" "/ceil/2"
 	for row in "${ROWS[@]}"; do
-		read -r kind alg <<<"$row"
-		# shellcheck disable=SC2086 # the runs are a list of words
-		m_ipsecif=$(median ${RESULT[$kind,$alg,ipsecif]:-})
-		# shellcheck disable=SC2086
-		m_xfrm=$(median ${RESULT[$kind,$alg,xfrm]:-})
-		ratio=$(awk -v a="$m_ipsecif" -v b="$m_xfrm" \
-			'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }')
-		if [ "$kind" = tcp ]; then
-			label="TCP ${ALG_NAME[$alg]} (Mbit/s)"
+		read -r metric alg <<<"$row"
+		for impl in ipsecif xfrm wireguard; do
+			if [[ $metric == ping* ]]; then
+				# shellcheck disable=SC2086 # the runs are a list of words
+				m[$impl]=$(median3 ${RESULT[$metric,$alg,$impl]:-})
+			else
+				# shellcheck disable=SC2086
+				m[$impl]=$(median ${RESULT[$metric,$alg,$impl]:-})
+			fi
+		done
+		if [[ $metric == ping* ]]; then
+			# shellcheck disable=SC2086
+			m[veth]=$(median3 ${RESULT[$metric,$veth_alg,veth]:-})
 		else
-			label="UDP 64 B ${ALG_NAME[$alg]} (kpps)"
+			# shellcheck disable=SC2086
+			m[veth]=$(median ${RESULT[$metric,$veth_alg,veth]:-})
 		fi
-		printf '%-50s %10s %10s %7s\n' "$label" "${m_ipsecif:--}" "${m_xfrm:--}" "$ratio"
-		csv "$kind" "${ALG_NAME[$alg]}" ipsecif median "$m_ipsecif" "${unit[$kind]}"
-		csv "$kind" "${ALG_NAME[$alg]}" xfrm median "$m_xfrm" "${unit[$kind]}"
-		csv "$kind" "${ALG_NAME[$alg]}" ratio median "$ratio" ipsecif/xfrm
+		m[ceiling]=
+		r_ceil=-
+		if [ "${UNIT[$metric]}" = Mbit/s ]; then
+			# shellcheck disable=SC2086
+			m[ceiling]=$(median ${RESULT[ceiling,$alg]:-})
+			r_ceil=$(ratio "${m[ipsecif]}" "$(awk -v c="${m[ceiling]}" 'BEGIN { if (c != "") print c / 2 }')")
+		fi
+		r_xfrm=$(ratio "${m[ipsecif]}" "${m[xfrm]}")
+		r_wg=$(ratio "${m[ipsecif]}" "${m[wireguard]}")
+		label="${METRIC_LABEL[$metric]} ${ALG_NAME[$alg]} (${UNIT[$metric]})"
+		# shellcheck disable=SC2059
+		printf "$fmt" "$label" "${m[ipsecif]:--}" "${m[xfrm]:--}" "${m[wireguard]:--}" \
+			"${m[veth]:--}" "${m[ceiling]:--}" "$r_xfrm" "$r_wg" "$r_ceil"
+		for impl in ipsecif xfrm wireguard veth ceiling; do
+			[ -n "${m[$impl]}" ] || continue
+			[ "$impl" = veth ] && [ "$alg" != "$veth_alg" ] && continue
+			csv "$metric" "${ALG_NAME[$alg]}" "$impl" median "${m[$impl]}" "${UNIT[$metric]}"
+		done
+		csv "$metric" "${ALG_NAME[$alg]}" ratio-xfrm median "$r_xfrm" ipsecif/xfrm
+		[ "$r_wg" = - ] || csv "$metric" "${ALG_NAME[$alg]}" ratio-wireguard median "$r_wg" ipsecif/wireguard
+		[ "$r_ceil" = - ] || csv "$metric" "${ALG_NAME[$alg]}" ratio-ceiling median "$r_ceil" "ipsecif/(ceiling/2)"
+		TABLE_M["$metric,$alg"]="${m[ipsecif]} ${m[xfrm]:-x} ${m[wireguard]:-x} $r_xfrm $r_wg $r_ceil"
 	done
-	echo "tunnel MTU $TUNNEL_MTU on both ends of both tunnels (ipsecif's default is 1379)," \
-		"ESP tunnel mode over veth, replay window $REPLAY_WINDOW"
-	echo "TCP: rate the receiver counted in ${RUN_SECONDS} s; UDP: 64-byte datagrams" \
-		"sent unthrottled (-b 0), datagrams received per second"
+	echo "tunnel MTU $TUNNEL_MTU everywhere (ipsecif's default is 1379); ESP tunnel mode over veth," \
+		"replay window $REPLAY_WINDOW; veth: the plain underlay at that MTU"
+	echo "TCP: what the receiver counted in ${RUN_SECONDS} s; UDP: sent unthrottled (-b 0)," \
+		"what arrived; ping: $PINGS echoes at 10 ms;"
+	echo "AEAD ceiling: AF_ALG, 1400-byte buffers on all vCPUs, harmonic mean of" \
+		"encrypt and decrypt; /ceil/2: each packet is sealed and opened on the same vCPUs"
+	targets
 	[ "$SPD_DONE" = 1 ] && spd_table
 	[ "$HOOKS_DONE" = 1 ] && hooks_table
 	printf '%s\n' "${DRIVERS[@]}"
 	echo
 }
+declare -A TABLE_M
 
-modprobe -a ipsecif xfrm_interface
+# target LABEL VALUE OP GOAL: one line of the targets' verdicts.
+target() {
+	local verdict
+	verdict=$(awk -v v="$2" -v op="$3" -v g="$4" 'BEGIN {
+		if (v == "" || v == "-" || v == "x") { print "no result"; exit }
+		ok = op == ">=" ? v >= g : v <= g
+		print ok ? "met" : "NOT met" }')
+	printf '  %-58s %8s %2s %-6s %s\n' "$1" "${2:--}" "$3" "$4" "$verdict"
+}
+
+# The issue's targets, from the medians (fields: ipsecif xfrm wireguard
+# /xfrm /wg /ceil/2).
+targets() {
+	local -a f
+	echo "targets:"
+	read -r -a f <<<"${TABLE_M[udp64,null]:-}"
+	target "null crypto, 64 B packet rate, ipsecif/xfrm" "${f[3]:-}" ">=" 1.5
+	read -r -a f <<<"${TABLE_M[tcp1,null]:-}"
+	target "null crypto, TCP 1 flow, ipsecif/xfrm" "${f[3]:-}" ">=" 1.5
+	read -r -a f <<<"${TABLE_M[tcp1,gcm128]:-}"
+	target "AES-GCM-128, TCP 1 flow, ipsecif/xfrm" "${f[3]:-}" ">=" 1.6
+	read -r -a f <<<"${TABLE_M[tcp1,chacha]:-}"
+	target "ChaCha20-Poly1305, TCP 1 flow, ipsecif/WireGuard" "${f[4]:-}" ">=" 1.0
+	read -r -a f <<<"${TABLE_M[ping50,gcm128]:-}"
+	target "AES-GCM-128, ping p50, ipsecif/xfrm" "${f[3]:-}" "<=" 1.0
+	read -r -a f <<<"${TABLE_M[udp1400,gcm128]:-}"
+	target "AES-GCM-128, UDP 1400 B goodput, ipsecif/(ceiling/2)" "${f[5]:-}" ">=" 0.6
+}
+
+modprobe -a ipsecif xfrm_interface wireguard algif_aead
 # What udev would load on a real machine for this CPU: the accelerated
 # ciphers, so that both sides use what a real deployment would.
-modprobe -a aesni_intel chacha_x86_64 poly1305_x86_64 2>/dev/null
+modprobe -a aesni_intel chacha_x86_64 poly1305_x86_64 sha256_ssse3 2>/dev/null
+# The null rows: ESP with neither encryption nor authentication, which
+# ipsecif refuses unless asked (RFC 4303 forbids it on a real network).
+echo 1 > /sys/module/ipsecif/parameters/null_esp
 echo "# bench: kernel $(uname -r), $(nproc) vCPUs, $RUNS runs of ${RUN_SECONDS} s each"
 trap netns_cleanup EXIT
 for alg in "${ALGORITHMS[@]}"; do
 	bench_algorithm "$alg"
 done
 SPD_DONE=0
-bench_spd
 HOOKS_DONE=0
-bench_hooks
+if [ -z "${BENCH_ALGS:-}${BENCH_METRICS:-}" ]; then
+	bench_spd
+	bench_hooks
+fi
 table
 echo "# csv: metric,algorithm,implementation,run,value,unit"
 printf '# csv: %s\n' "${CSV[@]}"

@@ -104,13 +104,35 @@ interop_tcp() {
 	check_tcp
 }
 
-ALGORITHMS=(gcm128 gcm192 gcm256 chacha cbc-sha1 cbc-sha256 cbc-sha512 null-sha256)
+# ESP without any protection (null cipher, digest_null), which RFC 4303
+# forbids and "make bench" measures the datapath with: refused unless the
+# module's null_esp parameter is set, then Linux takes it as its own.
+interop_null() {
+	local param=/sys/module/ipsecif/parameters/null_esp
+	local -a null
+
+	crypto_args null 1
+	null=("${CRYPTO[@]}")
+	expect_eq "null_esp by default" N "$(cat $param)"
+	netns_add n
+	expect_fail "needs encryption or integrity" in_ns n ipsecctl sa add 1 spi 0x1001 \
+		mode tunnel src 192.0.2.1 dst 192.0.2.2 "${null[@]}"
+	expect_eq "SAs" 0 "$(in_ns n ipsecctl -j sa show | jq length)"
+	trap 'echo 0 > '$param EXIT
+	echo 1 > $param
+	interop_tcp null 4 noesn
+	expect_eq "ICV length of SA 1" '{"name":"digest_null","icv_len":null}' \
+		"$(in_ns a ipsecctl -j sa show 1 | jq -c '.[0].auth | {name, icv_len}')"
+}
+
+ALGORITHMS=(gcm128 gcm192 gcm256 chacha cbc-sha1 cbc-sha256 cbc-sha512 null-sha256 cbc-null)
 # On the debug kernel, one AEAD and one cipher+HMAC cover both code paths.
 [ "$SLOW_KERNEL" = 1 ] && ALGORITHMS=(gcm128 cbc-sha256)
 declare -A ALG_NAME=([gcm128]="AES-GCM-128" [gcm192]="AES-GCM-192"
 	[gcm256]="AES-GCM-256" [chacha]="ChaCha20-Poly1305"
 	[cbc-sha1]="AES-CBC + HMAC-SHA1-96" [cbc-sha256]="AES-CBC + HMAC-SHA256-128"
-	[cbc-sha512]="AES-CBC + HMAC-SHA512-256" [null-sha256]="null cipher + HMAC-SHA256")
+	[cbc-sha512]="AES-CBC + HMAC-SHA512-256" [null-sha256]="null cipher + HMAC-SHA256"
+	[cbc-null]="AES-CBC, no integrity (digest_null)")
 
 # Every algorithm twice: outer IPv4 without ESN (ping and TCP), outer IPv6
 # with ESN (ping); inner IPv4 and IPv6 each time.
@@ -121,6 +143,10 @@ for alg in "${ALGORITHMS[@]}"; do
 		"${ALG_NAME[$alg]}, outer IPv6, ESN: ping v4/v6 both ways"
 		"interop $alg 6 esn")
 done
+
+[ "$SLOW_KERNEL" = 1 ] ||
+	TESTS+=("no protection (null cipher, digest_null): refused, then with null_esp=1 Linux's peer"
+		interop_null)
 
 # async.sh runs these tests again with every packet completing asynchronously.
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0

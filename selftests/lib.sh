@@ -191,6 +191,9 @@ crypto_args() {
 			    auth-trunc 'hmac(sha512)' "$(test_key 64 "$2")" 256) ;;
 	null-sha256) CRYPTO=(enc 'ecb(cipher_null)' ''
 			     auth-trunc 'hmac(sha256)' "$(test_key 32 "$2")" 128) ;;
+	cbc-null) CRYPTO=(enc 'cbc(aes)' "$(test_key 16 "$2")" auth digest_null '') ;;
+	# No protection at all: ipsecif takes it only with null_esp=1.
+	null) CRYPTO=(enc 'ecb(cipher_null)' '' auth digest_null '') ;;
 	*) fail "unknown algorithm $1" ;;
 	esac
 }

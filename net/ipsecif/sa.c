@@ -44,6 +44,8 @@ static const struct ipsecif_alg_desc ipsecif_algs[] = {
 	{ .name = "cbc(aes)", .kind = ALG_ENC, .geniv = "echainiv",
 	  .key_lens = { 16, 24, 32 } },
 	{ .name = "ecb(cipher_null)", .kind = ALG_ENC },
+	/* No integrity, as Linux xfrm names it: only with a real cipher. */
+	{ .name = "digest_null", .kind = ALG_AUTH },
 	{ .name = "hmac(sha1)", .kind = ALG_AUTH, .any_key_len = true,
 	  .full_bits = 160, .default_bits = 96 },
 	{ .name = "hmac(sha256)", .kind = ALG_AUTH, .any_key_len = true,
@@ -53,6 +55,11 @@ static const struct ipsecif_alg_desc ipsecif_algs[] = {
 	{ .name = "hmac(sha512)", .kind = ALG_AUTH, .any_key_len = true,
 	  .full_bits = 512, .default_bits = 256 },
 };
+
+static bool null_esp;
+module_param(null_esp, bool, 0644);
+MODULE_PARM_DESC(null_esp,
+		 "Allow SAs with neither encryption nor integrity (ecb(cipher_null) with no or digest_null auth), which RFC 4303 forbids: for measuring the datapath only");
 
 /* Anti-replay is on unless asked otherwise (VPP's default size). */
 #define IPSECIF_DEFAULT_REPLAY_WINDOW 64
@@ -92,6 +99,13 @@ static bool ipsecif_aead_icv_ok(const struct ipsecif_alg_desc *desc, u32 bits)
 		if (desc->icv_bits[i] && desc->icv_bits[i] == bits)
 			return true;
 	return false;
+}
+
+static bool ipsecif_auth_icv_ok(const struct ipsecif_alg_desc *desc, u32 bits)
+{
+	if (!desc->full_bits)		/* digest_null: no ICV at all */
+		return !bits;
+	return bits >= 64 && bits <= desc->full_bits && !(bits % 8);
 }
 
 /* Parses and checks one algorithm nest into a newly allocated ipsecif_alg. */
@@ -151,8 +165,7 @@ static struct ipsecif_alg *ipsecif_alg_parse(struct nlattr *nest,
 	if (kind == ALG_AUTH) {
 		if (!tb[IPSECIF_ALG_A_ICV_LEN])
 			icv_bits = desc->default_bits;
-		if (icv_bits < 64 || icv_bits > desc->full_bits ||
-		    icv_bits % 8) {
+		if (!ipsecif_auth_icv_ok(desc, icv_bits)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[IPSECIF_ALG_A_ICV_LEN],
 					    "ipsecif: wrong truncation length for this algorithm");
 			return ERR_PTR(-EINVAL);
@@ -293,7 +306,9 @@ static int ipsecif_sa_init_crypto(struct ipsecif_sa *sa, struct nlattr **tb,
 			if (IS_ERR(alg))
 				return PTR_ERR(alg);
 			sa->auth_alg = alg;
-		} else if (!enc_desc->geniv) {
+		}
+		if (!enc_desc->geniv && (!desc || !desc->full_bits) &&
+		    !READ_ONCE(null_esp)) {
 			NL_SET_ERR_MSG(extack,
 				       "ipsecif: an SA needs encryption or integrity (aead, or enc and auth)");
 			return -EINVAL;

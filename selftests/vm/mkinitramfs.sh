@@ -47,7 +47,7 @@ copy_binary() {
 
 # awk: mawk, as on the host; busybox awk has no math (rand, ^).
 for bin in bash awk ip genl ss tc ping iperf3 tcpdump jq nft ethtool kmod timeout \
-	nsenter unshare nstat; do
+	nsenter unshare nstat wg; do
 	copy_binary "$(command -v "$bin" || echo "/usr/sbin/$bin")"
 done
 for tool in "${tools[@]}"; do
