@@ -86,11 +86,16 @@ declare -A AEAD_ARGS=(
 	[null]="-a 0 -e 0 authenc(digest_null,ecb(cipher_null)) 0 0")
 declare -A METRIC_LABEL=([tcp1]="TCP 1 flow" [tcp4]="TCP 4 flows"
 	[udp1400]="UDP 1400 B goodput" [udp64]="UDP 64 B" [ping50]="ping p50"
-	[ping99]="ping p99")
+	[ping99]="ping p99" [mem_sa]="memory per SA" [install]="batch install"
+	[udp64-tx]="UDP 64 B, hub TX" [udp64-rx]="UDP 64 B, hub RX")
 declare -A UNIT=([tcp1]=Mbit/s [tcp4]=Mbit/s [udp1400]=Mbit/s [udp64]=kpps
-	[ping50]=ms [ping99]=ms)
+	[ping50]=ms [ping99]=ms [mem_sa]=bytes [install]=s [udp64-tx]=kpps
+	[udp64-rx]=kpps)
+ALG_NAME[scale]="AES-GCM-128, p2mp"
 declare -A CLIENT_NS=([ipsecif]=a [xfrm]=c [wireguard]=w [veth]=e)
 declare -A SERVER_NS=([ipsecif]=b [xfrm]=d [wireguard]=v [veth]=f)
+# The server's address, 10.0.0.2 unless said here.
+declare -A SERVER_ADDR
 COLUMNS=(ipsecif xfrm wireguard veth ceiling)
 # The SPD variants: non-matching policies ahead of the matching one, and
 # their namespaces (added to CLIENT_NS and SERVER_NS by spd_setup).
@@ -215,7 +220,7 @@ setup() {
 # Both tunnels pass traffic before anything is measured.
 tunnel_ok() {
 	local impl=$1 out netns
-	if out=$(in_ns "${CLIENT_NS[$impl]}" ping -c 3 -i 0.2 -W 3 10.0.0.2 2>&1) &&
+	if out=$(in_ns "${CLIENT_NS[$impl]}" ping -c 3 -i 0.2 -W 3 "${SERVER_ADDR[$impl]:-10.0.0.2}" 2>&1) &&
 	   grep -q " 0% packet loss" <<<"$out"; then
 		return 0
 	fi
@@ -254,10 +259,11 @@ server_listening() {
 # result in the metric's unit (ping: "p50 p99").
 measure() {
 	local impl=$1 kind=$2 server=${SERVER_NS[$1]} pidfile json rate
+	local addr=${SERVER_ADDR[$1]:-10.0.0.2}
 	local -a args=(-t "$RUN_SECONDS" -J)
 
 	if [ "$kind" = ping ]; then
-		in_ns "${CLIENT_NS[$impl]}" ping -c $PINGS -i 0.01 -W 2 10.0.0.2 |
+		in_ns "${CLIENT_NS[$impl]}" ping -c $PINGS -i 0.01 -W 2 "$addr" |
 			sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g |
 			awk -v n=$PINGS '{ v[NR] = $1 }
 				END { if (NR < n * 0.99) { print "only " NR " of " n " echoes answered"; exit 1 }
@@ -265,7 +271,7 @@ measure() {
 		return
 	fi
 	pidfile=/tmp/iperf3-$server.pid
-	in_ns "$server" iperf3 -s -1 -D -B 10.0.0.2 -p $PORT -I "$pidfile" >/dev/null
+	in_ns "$server" iperf3 -s -1 -D -B "$addr" -p $PORT -I "$pidfile" >/dev/null
 	wait_for server_listening "$server" || { echo "iperf3 server did not start"; return 1; }
 	case $kind in
 	tcp4) args+=(-P 4) ;;
@@ -273,7 +279,7 @@ measure() {
 	udp64) args+=(-u -l 64 -b 0) ;;
 	esac
 	json=$(in_ns "${CLIENT_NS[$impl]}" timeout $((RUN_SECONDS + 30)) \
-		iperf3 -c 10.0.0.2 -p $PORT "${args[@]}" 2>&1) || true
+		iperf3 -c "$addr" -p $PORT "${args[@]}" 2>&1) || true
 	[ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 	rm -f "$pidfile"
 	case $kind in
@@ -629,6 +635,192 @@ hooks_table() {
 }
 
 
+# ---------------------------------------------------------------------------
+# The scale rows: a p2mp hub with SCALE_PEERS peers (two SAs each) against
+# one with a single peer, each hub with one real spoke behind the same kind
+# of veth: the 64-byte UDP rate hub -> spoke (the hub's TX lookup, by next
+# hop) and spoke -> hub (its RX lookup, by SPI), the runs alternating; the
+# memory one SA costs (Slab + Percpu of /proc/meminfo over 10,000 of them,
+# against 10,000 xfrm states of the same algorithm), and the time
+# "ipsecctl -batch" takes to install 10,000 SAs with their protections
+# against "ip -batch" installing 10,000 xfrm states.
+SCALE_PEERS=${BENCH_SCALE_PEERS:-10000}
+SCALE_N=10000
+SCALE_VARIANTS=(1 many)
+
+# scale_peer_lines N FIRST: "ipsecctl -batch" lines for N phantom peers
+# 10.100.x.y (none of them ever answers), SA ids from FIRST on.
+scale_peer_lines() {
+	local n=$1 id=$2 i key
+	key=$(test_key 20 7)
+	for ((i = 0; i < n; i++, id += 2)); do
+		echo "sa add $id spi $((0x100000 + id)) mode tunnel src 192.0.2.1" \
+			"dst 198.18.$((i >> 8 & 255)).$((i & 255)) aead 'rfc4106(gcm(aes))' $key 128"
+		echo "sa add $((id + 1)) spi $((0x100000 + id + 1)) mode tunnel" \
+			"src 198.18.$((i >> 8 & 255)).$((i & 255)) dst 192.0.2.1 aead 'rfc4106(gcm(aes))' $key 128"
+		echo "protect set dev mp0 peer 10.100.$((64 + (i >> 8))).$((i & 255)) tx $id rx $((id + 1))"
+	done
+}
+
+# scale_hub VARIANT PEERS: hub namespace "h$VARIANT" (mp0, 10.100.0.1/16)
+# and its spoke "p$VARIANT" (tun0, 10.100.0.2, p2p ipsecif), then PEERS - 1
+# phantom peers on the hub.
+scale_hub() {
+	local hub=h$1 spoke=p$1 batch=/tmp/scale-$1.batch
+	sa_keys gcm128
+	underlay "$hub" "$spoke"
+	in_ns "$hub" ipsecctl link add mp0 mode p2mp
+	in_ns "$hub" ipsecctl sa add 1 spi 0x1001 mode tunnel src 192.0.2.1 dst 192.0.2.2 \
+		"${LR[@]}" replay-window $REPLAY_WINDOW
+	in_ns "$hub" ipsecctl sa add 2 spi 0x2001 mode tunnel src 192.0.2.2 dst 192.0.2.1 \
+		"${RL[@]}" replay-window $REPLAY_WINDOW
+	in_ns "$hub" ipsecctl protect set dev mp0 peer 10.100.0.2 tx 1 rx 2
+	scale_peer_lines $(($2 - 1)) 10 >"$batch"
+	in_ns "$hub" ipsecctl -batch "$batch"
+	rm -f "$batch"
+	in_ns "$hub" ip link set mp0 mtu $TUNNEL_MTU
+	in_ns "$hub" ip addr add 10.100.0.1/16 dev mp0
+	in_ns "$hub" ip link set mp0 up
+	TX_CRYPTO=("${RL[@]}") RX_CRYPTO=("${LR[@]}")
+	ipsecif_end "$spoke" 192.0.2.2 192.0.2.1 10.100.0.2 0x2001 0x1001
+	in_ns "$spoke" ip addr flush dev ipsec0
+	in_ns "$spoke" ip addr add 10.100.0.2/16 dev ipsec0
+}
+
+# mem_kb: what the kernel's slabs and per-CPU areas hold, in kB.
+mem_kb() {
+	awk '$1 == "Slab:" || $1 == "Percpu:" { n += $2 } END { print n }' /proc/meminfo
+}
+
+# Per SA, bytes: SCALE_N SAs (ipsecif) or xfrm states added in a netns of
+# their own, the memory before and after.
+scale_memory() {
+	local impl=$1 before after batch=/tmp/mem.batch i key
+	key=$(test_key 20 9)
+	netns_add m
+	for ((i = 0; i < SCALE_N; i++)); do
+		if [ "$impl" = ipsecif ]; then
+			echo "sa add $((i + 1)) spi $((0x200000 + i)) mode tunnel src 192.0.2.1" \
+				"dst 198.18.$((i >> 8 & 255)).$((i & 255)) aead 'rfc4106(gcm(aes))' $key 128"
+		else
+			echo "xfrm state add src 192.0.2.1 dst 198.18.$((i >> 8 & 255)).$((i & 255))" \
+				"proto esp spi $((0x200000 + i)) mode tunnel aead 'rfc4106(gcm(aes))' $key 128"
+		fi
+	done >"$batch"
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	before=$(mem_kb)
+	if [ "$impl" = ipsecif ]; then
+		in_ns m ipsecctl -batch "$batch"
+	else
+		in_ns m ip -batch "$batch"
+	fi
+	after=$(mem_kb)
+	rm -f "$batch"
+	ip netns del "$(ns m)"
+	echo $(((after - before) * 1024 / SCALE_N))
+}
+
+# Seconds to install SCALE_N SAs (ipsecif: SCALE_N / 2 peers with two SAs
+# and a protection each; xfrm: SCALE_N states) with one batch each.
+scale_install() {
+	local impl=$1 batch=/tmp/install.batch start end i key
+	key=$(test_key 20 9)
+	netns_add m
+	if [ "$impl" = ipsecif ]; then
+		in_ns m ipsecctl link add mp0 mode p2mp
+		scale_peer_lines $((SCALE_N / 2)) 1 >"$batch"
+	else
+		for ((i = 0; i < SCALE_N; i++)); do
+			echo "xfrm state add src 192.0.2.1 dst 198.18.$((i >> 8 & 255)).$((i & 255))" \
+				"proto esp spi $((0x200000 + i)) mode tunnel aead 'rfc4106(gcm(aes))' $key 128"
+		done >"$batch"
+	fi
+	start=$EPOCHREALTIME
+	if [ "$impl" = ipsecif ]; then
+		in_ns m ipsecctl -batch "$batch"
+	else
+		in_ns m ip -batch "$batch"
+	fi
+	end=$EPOCHREALTIME
+	rm -f "$batch"
+	ip netns del "$(ns m)"
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }'
+}
+
+bench_scale() {
+	local variant dir run rate impl value
+	echo "# scale: p2mp hub with 1 and $SCALE_PEERS peers (2 SAs each), AES-GCM-128"
+	for run in $(seq "$RUNS"); do
+		for impl in ipsecif xfrm; do
+			value=$(scale_memory $impl)
+			record mem_sa scale "$impl" "$run" "$value"
+			value=$(scale_install $impl)
+			record install scale "$impl" "$run" "$value"
+		done
+	done
+	scale_hub 1 1
+	scale_hub many "$SCALE_PEERS"
+	echo "# scale: SAs on the big hub: $(in_ns hmany ipsecctl -j sa show | jq length)"
+	for variant in "${SCALE_VARIANTS[@]}"; do
+		CLIENT_NS[tx-$variant]=h$variant SERVER_NS[tx-$variant]=p$variant
+		SERVER_ADDR[tx-$variant]=10.100.0.2
+		CLIENT_NS[rx-$variant]=p$variant SERVER_NS[rx-$variant]=h$variant
+		SERVER_ADDR[rx-$variant]=10.100.0.1
+		for dir in tx rx; do
+			tunnel_ok "$dir-$variant" || { FAILED=$((FAILED + 1)); netns_cleanup; return; }
+		done
+	done
+	SCALE_DONE=1
+	for run in $(seq "$RUNS"); do
+		for dir in tx rx; do
+			for variant in "${SCALE_VARIANTS[@]}"; do
+				if rate=$(measure "$dir-$variant" udp64); then
+					record "udp64-$dir" scale "$variant" "$run" "$rate"
+				else
+					echo "# bench failed: run $run scale $dir $variant: $rate"
+					FAILED=$((FAILED + 1))
+				fi
+			done
+		done
+	done
+	netns_cleanup
+}
+
+scale_table() {
+	local dir one many r mi mx ii ix
+	printf '%-50s %10s %10s %7s\n' "p2mp hub: 1 peer or $SCALE_PEERS (2 SAs each)" 1 "$SCALE_PEERS" "ratio"
+	for dir in tx rx; do
+		# shellcheck disable=SC2086 # the runs are a list of words
+		one=$(median ${RESULT[udp64-$dir,scale,1]:-})
+		# shellcheck disable=SC2086
+		many=$(median ${RESULT[udp64-$dir,scale,many]:-})
+		r=$(ratio "$many" "$one")
+		csv "udp64-$dir" scale 1 median "$one" kpps
+		csv "udp64-$dir" scale many median "$many" kpps
+		csv "udp64-$dir" scale ratio median "$r" many/1
+		printf '%-50s %10s %10s %7s\n' "  UDP 64 B, hub ${dir^^} (kpps)" "${one:--}" "${many:--}" "$r"
+		target "scale: hub ${dir^^} 64 B rate, $SCALE_PEERS peers / 1 peer" "$r" ">=" 0.83
+	done
+	# shellcheck disable=SC2086
+	mi=$(median ${RESULT[mem_sa,scale,ipsecif]:-})
+	# shellcheck disable=SC2086
+	mx=$(median ${RESULT[mem_sa,scale,xfrm]:-})
+	# shellcheck disable=SC2086
+	ii=$(median ${RESULT[install,scale,ipsecif]:-})
+	# shellcheck disable=SC2086
+	ix=$(median ${RESULT[install,scale,xfrm]:-})
+	printf '%-50s %10s %10s %7s\n' "$SCALE_N SAs, AES-GCM-128" ipsecif xfrm ratio
+	printf '%-50s %10s %10s %7s\n' "  memory per SA (bytes, Slab + Percpu)" "${mi:--}" "${mx:--}" "$(ratio "$mi" "$mx")"
+	printf '%-50s %10s %10s %7s\n' "  install with one batch (s; ipsecif: + protections)" "${ii:--}" "${ix:--}" "$(ratio "$ii" "$ix")"
+	csv mem_sa scale ipsecif median "$mi" bytes
+	csv mem_sa scale xfrm median "$mx" bytes
+	csv install scale ipsecif median "$ii" s
+	csv install scale xfrm median "$ix" s
+	target "scale: memory per SA, ipsecif/xfrm" "$(ratio "$mi" "$mx")" "<=" 1.0
+	target "scale: batch install time, ipsecif/xfrm" "$(ratio "$ii" "$ix")" "<=" 1.0
+}
+
 # ratio A B: A/B with two decimals, or "-".
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else print "-" }'
@@ -696,6 +888,7 @@ table() {
 	targets
 	[ "$SPD_DONE" = 1 ] && spd_table
 	[ "$HOOKS_DONE" = 1 ] && hooks_table
+	[ "$SCALE_DONE" = 1 ] && scale_table
 	printf '%s\n' "${DRIVERS[@]}"
 	echo
 }
@@ -744,9 +937,11 @@ for alg in "${ALGORITHMS[@]}"; do
 done
 SPD_DONE=0
 HOOKS_DONE=0
+SCALE_DONE=0
 if [ -z "${BENCH_ALGS:-}${BENCH_METRICS:-}" ]; then
 	bench_spd
 	bench_hooks
+	bench_scale
 fi
 table
 echo "# csv: metric,algorithm,implementation,run,value,unit"
