@@ -42,9 +42,9 @@
 #
 # Then the transmit side with the shape of CVE-2022-27666 (ESP output of
 # packets over 32 KiB): 64 KiB MTUs and echoes of 32 to 64 KiB through
-# ipsec0 to a native xfrm peer (ipsec0 has no GSO features, so the core
-# segments GSO packets to its MTU first: a 64 KiB GSO packet reaches ESP as
-# one of these), and a 65000-byte inner packet without DF that ipsecif
+# ipsec0 to a native xfrm peer (ipsecif cuts GSO packets to its MTU
+# before ESP: a 64 KiB GSO packet reaches ESP as one of these), and a
+# 65000-byte inner packet without DF that ipsecif
 # itself fragments for a 1500-byte underlay; every packet is counted as
 # sent, nothing dropped.
 source "$(dirname "$0")/lib.sh"
@@ -493,9 +493,8 @@ t_tx_big() {
 
 	# Each size from just over 32 KiB (where ESP output needs more than
 	# one page fragment for its trailer) to the largest: one ESP packet
-	# each way per echo. (ipsec0 has no GSO features: the core segments
-	# GSO packets to its MTU before ipsecif sees them, so a 64 KiB GSO
-	# packet reaches ESP in this shape.)
+	# each way per echo. (ipsecif segments GSO packets to its MTU before
+	# ESP, so a 64 KiB GSO packet reaches ESP in this shape.)
 	s0=$(tx_state)
 	for size in 32768 33000 40000 49152 57344 60000 64000; do
 		big_ping "ping -s $size, 64 KiB MTUs" 1 -s "$size"

@@ -90,6 +90,12 @@ static const struct device_type ipsecif_device_type = {
 	.name = IPSECIF_LINK_KIND,
 };
 
+/* Offloads the transmit path completes in software, as late as it can:
+ * GSO packets are segmented and checksums finished just before ESP.
+ */
+#define IPSECIF_FEATURES (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
+			  NETIF_F_GSO_SOFTWARE)
+
 static void ipsecif_setup(struct net_device *dev)
 {
 	struct ipsecif_dev *ipsecif = netdev_priv(dev);
@@ -98,7 +104,8 @@ static void ipsecif_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX;
+	dev->features |= NETIF_F_LLTX | IPSECIF_FEATURES;
+	dev->hw_features |= IPSECIF_FEATURES;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->mtu = ETH_DATA_LEN - IPSECIF_MAX_OVERHEAD;

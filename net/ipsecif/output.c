@@ -632,6 +632,30 @@ void ipsecif_auto_mtu(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa)
 	ipsecif->mtu_auto = false;
 }
 
+/* A GSO packet stays whole through the stack above us (one pass of TCP,
+ * IP and netfilter for up to 64 KiB) and is cut here, in software, into
+ * linear segments with their checksums done, each then sealed on its own.
+ * The segments are private copies: encrypting them in place never touches
+ * pages the sender still owns (sendfile, MSG_ZEROCOPY).
+ */
+static void ipsecif_xmit_gso(struct ipsecif_dev *ipsecif,
+			     struct ipsecif_sa *sa, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg, *next;
+
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		DEV_STATS_INC(ipsecif->dev, tx_dropped);
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		ipsecif_output(ipsecif, sa, seg);
+	}
+}
+
 /* Picks the protection of @skb and sends it with its TX SA. Consumes
  * @skb; under rcu_read_lock().
  */
@@ -650,7 +674,13 @@ static void ipsecif_xmit_one(struct ipsecif_dev *ipsecif, struct sk_buff *skb)
 		ipsecif_sa_drop(sa, IPSECIF_DROP_SEQ_EXHAUSTED);
 		goto drop;
 	}
-	/* The device has no GSO features: the core segments for us. */
+	if (skb_is_gso(skb)) {
+		ipsecif_xmit_gso(ipsecif, sa, skb);
+		return;
+	}
+	/* The payload is encrypted: its checksum must be complete first. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto drop;
 	ipsecif_output(ipsecif, sa, skb);
 	return;
 
