@@ -117,10 +117,14 @@ ping_both() {
 # xfrm_field NS SRC DST SPI LINE FIELD: FIELD's value in the line of "ip -s
 # xfrm state get" that matches LINE (e.g. "anti-replay" seq, "failed"
 # replay).
+# xfrm_field NS SRC DST SPI LINE FIELD: the value after FIELD on the first
+# line matching LINE or on one after it ("anti-replay esn context:", which
+# a replay window over 32 gets, has its fields on the next line).
 xfrm_field() {
 	in_ns "$1" ip -s xfrm state get src "$2" dst "$3" proto esp spi "$4" |
-		awk -v line="$5" -v f="$6" '$0 ~ line {
-			for (i = 1; i < NF; i++) if ($i == f) { v = $(i + 1); sub(",", "", v); print v; exit } }'
+		awk -v line="$5" -v f="$6" '$0 ~ line { found = 1 }
+			found { for (i = 1; i < NF; i++)
+				if ($i == f) { v = $(i + 1); sub(",", "", v); print v; exit } }'
 }
 
 xfrm_in_errors() {
