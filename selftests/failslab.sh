@@ -85,6 +85,7 @@ test_failslab_config() {
 				continue
 			fi
 			failed=$((failed + 1)) ko=$((ko + 1))
+			echo "# allocation $n: $(grep -v "command failed" "$SCRATCH/nth.err" | head -n 1)"
 			grep -v "command failed" "$SCRATCH/nth.err" | grep -q . ||
 				{ cat "$SCRATCH/nth.err"; fail "'$line' failed at $n without an error message"; }
 			[ "$(config_state)" = "$before" ] && continue

@@ -5,7 +5,7 @@
 # batch processes fed line by line.
 source "$(dirname "$0")/lib.sh"
 
-LOOPS=$(scaled 30 8)
+LOOPS=$(scaled 30 4)
 GCM='rfc4106(gcm(aes))'
 DROPS='.replay + .integrity + .trailer + .nexthdr + .runt + .no_protect +
 	.seq_exhausted + .crypto + .expired'

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The generic netlink family under nlfuzz (selftests/tools/nlfuzz.c): at
-# least 100,000 generated and mutated requests (25,000 on the slower debug
+# least 100,000 generated and mutated requests (10,000 on the slower debug
 # kernel; wrong types and lengths,
 # missing, duplicate and unknown attributes, nesting abuse, huge values,
 # broken headers, truncated and empty messages, batches, dumps abandoned
@@ -17,8 +17,8 @@
 source "$(dirname "$0")/lib.sh"
 
 SEED=${NLFUZZ_SEED:-$RANDOM}
-COUNT=$(scaled 100000 25000)
-PER_FUZZER=$(scaled 25000 3000)
+COUNT=$(scaled 100000 10000)
+PER_FUZZER=$(scaled 25000 2000)
 FUZZERS=4
 
 DYNDBG=/sys/kernel/debug/dynamic_debug/control

@@ -50,7 +50,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # Packets per fuzzing lane; FUZZ_SEED makes a run repeatable.
-FUZZ_COUNT=${FUZZ_COUNT:-$(scaled 100000 30000)}
+FUZZ_COUNT=${FUZZ_COUNT:-$(scaled 100000 15000)}
 FUZZ_SEED=${FUZZ_SEED:-}
 # Fragments made by espfuzz carry at least this many bytes of ESP in the
 # first one: 8, only the ESP header, so that the IV and the rest are in the

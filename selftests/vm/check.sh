@@ -89,10 +89,11 @@ if [ "$MODE" = bench ]; then
 	csv=$BUILDDIR/bench/bench-$STAMP.csv
 	echo "boot: $LANE kernel $KVER, bench (several minutes)"
 	rc=0
-	# BENCH_RUNS, BENCH_SECONDS, BENCH_ALGS, BENCH_METRICS narrow a run
+	# BENCH_RUNS, BENCH_SECONDS, BENCH_ALGS, BENCH_METRICS and
+	# BENCH_SCALE_PEERS narrow a run
 	# down (bench.sh); the kernel hands them to the guest's init.
 	params="ipsecif_mode=bench"
-	for var in BENCH_RUNS BENCH_SECONDS BENCH_ALGS BENCH_METRICS; do
+	for var in BENCH_RUNS BENCH_SECONDS BENCH_ALGS BENCH_METRICS BENCH_SCALE_PEERS; do
 		val=${!var:-}
 		[ -z "$val" ] || params+=" $var=${val// /,}"
 	done

@@ -331,7 +331,8 @@ static void nl_fail_nth(const struct nl_handle *nl,
 		else if (*nth)
 			fd = open("/proc/thread-self/fail-nth", O_WRONLY);
 	}
-	if (fd < 0 || nlh->nlmsg_flags & NLM_F_DUMP ||
+	/* NLM_F_DUMP is two bits, one of them NLM_F_EXCL's value. */
+	if (fd < 0 || (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP ||
 	    (nl->bus == NETLINK_GENERIC && nlh->nlmsg_type == GENL_ID_CTRL) ||
 	    (nl->bus == NETLINK_ROUTE && nlh->nlmsg_type == RTM_GETLINK))
 		return;
