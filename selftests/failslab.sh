@@ -4,7 +4,7 @@
 # Allocation failures (failslab, on kernels built with it: the debug lane).
 # Each configuration command of ipsecctl runs with its first, second, ...
 # fault-injectable allocation failing (the task's fail-nth, armed by
-# ipsecctl for its requests; every one of the first 12, then samples up to
+# ipsecctl for its requests; every one of the first 8, then samples up to
 # the 150th): every failed run reports an error and leaves the
 # configuration exactly as it was (or, when only the acknowledgement could
 # not be sent, whole); a run that succeeds (the allocation had a fallback,
@@ -44,7 +44,7 @@ config_state() {
 }
 
 # The allocation to fail: each of the first 10, then samples further on.
-NTHS=$(seq 1 12; echo 14 16 20 25 30 40 50 60 80 100 150)
+NTHS=$(seq 1 8; echo 10 12 16 24 40 80 150)
 
 # See the top of the file.
 test_failslab_config() {
