@@ -185,6 +185,25 @@ test_sequence_exhausted() {
 		aead 'rfc4106(gcm(aes))' "$(test_key 20 9)" 128 esn seq-out $((0x100000000))
 }
 
+# The interface counts the inner packets it sends, as the xfrm interface
+# at the other end counts them received: not the ESP around them.
+test_tx_bytes_inner() {
+	local tx0 rx0 tx rx
+	tunnel
+	# no IPv6 router solicitations or MLD reports in the count
+	in_ns a sysctl -qw net.ipv6.conf.ipsec0.disable_ipv6=1
+	tx0=$(in_ns a ip -s -j link show dev ipsec0 | jq -c '.[0].stats64.tx | [.packets, .bytes]')
+	rx0=$(in_ns b ip -s -j link show dev xfrm0 | jq -c '.[0].stats64.rx | [.packets, .bytes]')
+	in_ns a ping -c 10 -i 0.05 -s 1000 -W 2 10.0.0.2 >/dev/null
+	tx=$(in_ns a ip -s -j link show dev ipsec0 | jq -c --argjson o "$tx0" \
+	     '.[0].stats64.tx | [.packets - $o[0], .bytes - $o[1]]')
+	rx=$(in_ns b ip -s -j link show dev xfrm0 | jq -c --argjson o "$rx0" \
+	     '.[0].stats64.rx | [.packets - $o[0], .bytes - $o[1]]')
+	# 10 echoes of 1,028 bytes of IPv4; nothing else is sent meanwhile
+	expect_eq "a's TX [packets, bytes]" "[10,10280]" "$tx"
+	expect_eq "b's RX [packets, bytes]" "$tx" "$rx"
+}
+
 ktap_run \
 	"p2p carrier follows the TX SA" test_p2p_carrier \
 	"protect show reports p2p and p2mp (IPv4/IPv6 peers)" test_show \
@@ -192,4 +211,5 @@ ktap_run \
 	"replacing a protection keeps shared SAs, frees the others" test_replace \
 	"an interface that is down drops what it receives, counted" test_down_drops_rx \
 	"an RX SA in no protection delivers nothing, counted" test_rx_sa_without_protection \
-	"without ESN the TX SA stops after 2^32-1, counted" test_sequence_exhausted
+	"without ESN the TX SA stops after 2^32-1, counted" test_sequence_exhausted \
+	"TX counters count inner packets, as the peer's RX does" test_tx_bytes_inner

@@ -162,12 +162,14 @@ static void ipsecif_push_udp(struct ipsecif_crypto_ctx *ctx)
 	}
 }
 
+/* The interface counts what went into it: bytes of inner packets, as
+ * ipip and xfrm interfaces do, not the ESP packets they became.
+ */
 static void ipsecif_send6(struct ipsecif_crypto_ctx *ctx)
 {
 	struct sk_buff *skb = ctx->skb;
-	struct net_device *dev = ctx->dev;
 	struct ipv6hdr *ip6h;
-	int len, err;
+	int err;
 
 	skb_scrub_packet(skb, ctx->xnet);
 	if (ctx->sport)
@@ -186,22 +188,40 @@ static void ipsecif_send6(struct ipsecif_crypto_ctx *ctx)
 	skb_dst_set(skb, ctx->dst);
 	ctx->dst = NULL;
 
-	len = skb->len;
 	err = ip6_local_out(dev_net(skb_dst(skb)->dev), NULL, skb);
-	iptunnel_xmit_stats(dev, net_xmit_eval(err) ? -1 : len);
+	iptunnel_xmit_stats(ctx->dev, net_xmit_eval(err) ? -1 : ctx->inner_len);
 }
 
 static void ipsecif_send4(struct ipsecif_crypto_ctx *ctx)
 {
-	struct rtable *rt = (struct rtable *)ctx->dst;
+	struct sk_buff *skb = ctx->skb;
+	struct net *net = dev_net(ctx->dst->dev);
+	struct iphdr *iph;
+	int err;
 
-	ctx->dst = NULL;
+	skb_scrub_packet(skb, ctx->xnet);
 	if (ctx->sport)
 		ipsecif_push_udp(ctx);
-	iptunnel_xmit(NULL, rt, ctx->skb, ctx->saddr.v4.s_addr,
-		      ctx->daddr.v4.s_addr,
-		      ctx->sport ? IPPROTO_UDP : IPPROTO_ESP, ctx->tos,
-		      ctx->ttl ?: ip4_dst_hoplimit(&rt->dst), ctx->df, ctx->xnet);
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = ctx->tos;
+	/* tot_len and the checksum are ip_local_out()'s */
+	iph->frag_off = ip_mtu_locked(ctx->dst) ? 0 : ctx->df;
+	iph->ttl = ctx->ttl ?: ip4_dst_hoplimit(ctx->dst);
+	iph->protocol = ctx->sport ? IPPROTO_UDP : IPPROTO_ESP;
+	iph->saddr = ctx->saddr.v4.s_addr;
+	iph->daddr = ctx->daddr.v4.s_addr;
+	__ip_select_ident(net, iph, 1);
+	skb->protocol = htons(ETH_P_IP);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	skb_dst_set(skb, ctx->dst);
+	ctx->dst = NULL;
+
+	err = ip_local_out(net, NULL, skb);
+	iptunnel_xmit_stats(ctx->dev, net_xmit_eval(err) ? -1 : ctx->inner_len);
 }
 
 /* Encryption is done (or failed): send, count, release. */

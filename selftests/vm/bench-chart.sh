@@ -3,8 +3,9 @@
 #
 # Draws make bench's chart from its CSV (metric,algorithm,implementation,
 # run,value,unit): the medians of the throughput rows (TCP 1 and 4 flows,
-# UDP 1400 B goodput) and of the 64-byte packet rate, ipsecif next to xfrm,
-# WireGuard and half the AEAD ceiling, as SVG and PNG.
+# UDP 1400 B goodput) and of the 64-byte packet rate, ipsecif (default and
+# parallel SAs) next to xfrm, WireGuard and half the AEAD ceiling, as SVG
+# and PNG.
 #
 # usage: bench-chart.sh CSV OUT      (writes OUT.svg and OUT.png)
 set -euo pipefail
@@ -14,25 +15,25 @@ command -v gnuplot >/dev/null || { echo "bench-chart: no gnuplot (make deps)" >&
 dat=$(mktemp)
 trap 'rm -f "$dat" "$dat.pps"' EXIT
 
-# One line per row: label, then ipsecif xfrm wireguard ceiling/2 ("-" for
-# none), in the order the rows first appear.
+# One line per row: label, then ipsecif parallel xfrm wireguard ceiling/2
+# ("-" for none), in the order the rows first appear.
 # shellcheck disable=SC2016 # awk's own fields
 rows='
 	BEGIN { FS = "," }
-	$4 == "median" && $3 ~ /^(ipsecif|xfrm|wireguard|ceiling)$/ && $1 ~ want {
+	$4 == "median" && $3 ~ /^(ipsecif|parallel|xfrm|wireguard|ceiling)$/ && $1 ~ want {
 		row = $1 " " $2
 		if (!(row in seen)) { seen[row] = 1; order[++n] = row }
 		v[row, $3] = $3 == "ceiling" ? $5 / 2 : $5
 	}
 	END {
-		print "row ipsecif xfrm WireGuard AEAD-ceiling/2"
+		print "row ipsecif ipsecif-parallel xfrm WireGuard AEAD-ceiling/2"
 		for (i = 1; i <= n; i++) {
 			r = order[i]
 			label = r
 			gsub(/ /, "\\n", label)
 			printf "\"%s\"", label
-			split("ipsecif xfrm wireguard ceiling", impl, " ")
-			for (j = 1; j <= 4; j++)
+			split("ipsecif parallel xfrm wireguard ceiling", impl, " ")
+			for (j = 1; j <= 5; j++)
 				printf " %s", ((r, impl[j]) in v) ? v[r, impl[j]] : "-"
 			printf "\n"
 		}
@@ -53,10 +54,10 @@ set multiplot layout 2,1 title "make bench: medians, same VM and run ($(basename
 set title "Throughput (Mbit/s): TCP 1 and 4 flows, UDP 1400 B goodput"
 set ylabel "Mbit/s"
 set xtics font ",9"
-plot for [i=2:5] "$dat" using i:xtic(1)
+plot for [i=2:6] "$dat" using i:xtic(1)
 set title "64-byte UDP packet rate (thousands of packets per second)"
 set ylabel "kpps"
-plot for [i=2:4] "$dat.pps" using i:xtic(1)
+plot for [i=2:5] "$dat.pps" using i:xtic(1)
 unset multiplot
 EOF
 }

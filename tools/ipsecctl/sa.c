@@ -177,9 +177,10 @@ static const char *const flag_names[] = {
 	"df-set",
 	"df-clear",
 	"copy-flowlabel",
+	"parallel",
 };
 
-_Static_assert(BIT(ARRAY_SIZE(flag_names) - 1) == IPSECIF_SA_F_COPY_FLOWLABEL,
+_Static_assert(BIT(ARRAY_SIZE(flag_names) - 1) == IPSECIF_SA_F_PARALLEL,
 	       "flag_names follows enum ipsecif_sa_flags");
 
 /* A word that decides the flags @mask: sets @set of them, clears the rest. */
@@ -195,6 +196,7 @@ struct sa_flag_word {
  */
 static const struct sa_flag_word flag_words[] = {
 	{ "esn", IPSECIF_SA_F_ESN, IPSECIF_SA_F_ESN },
+	{ "parallel", IPSECIF_SA_F_PARALLEL, IPSECIF_SA_F_PARALLEL },
 	{ "decap-dscp", IPSECIF_SA_F_DECAP_DSCP, IPSECIF_SA_F_DECAP_DSCP },
 	{ "no-decap-dscp", IPSECIF_SA_F_DECAP_DSCP, 0 },
 	{ "ecn", IPSECIF_SA_F_NO_ECN, 0 },
@@ -293,7 +295,7 @@ static const char *const stats_json_names[] = {
 static void sa_usage(FILE *out)
 {
 	fputs("Usage: ipsecctl sa add ID spi SPI [mode tunnel|transport] [src ADDR dst ADDR]\n"
-	      "                       CRYPTO [esn] [replay-window N] [seq-out N]\n"
+	      "                       CRYPTO [esn] [parallel] [replay-window N] [seq-out N]\n"
 	      "                       [seq-in N] [OPTION]...\n"
 	      "       ipsecctl sa update ID [src ADDR dst ADDR] [OPTION]...\n"
 	      "       ipsecctl sa del ID\n"
@@ -747,6 +749,7 @@ static const struct sa_keyword sa_keywords[] = {
 	{ "df", "copy, set or clear", 1, SA_ANY, 0, parse_df },
 	{ "flowlabel", "copy or zero", 1, SA_ANY, 0, parse_flowlabel },
 	{ "esn", "", 0, SA_ADD, 0, parse_flag },
+	{ "parallel", "", 0, SA_ADD, 0, parse_flag },
 	{ "decap-dscp", "", 0, SA_ANY, 0, parse_flag },
 	{ "no-decap-dscp", "", 0, SA_ANY, 0, parse_flag },
 	{ "ecn", "", 0, SA_ANY, 0, parse_flag },
@@ -1147,8 +1150,8 @@ static int get_flags_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * FLAGS in SA_UPDATE replace the SA's flags (all but ESN, which must stay
- * as it is), so the options given change its current flags: those are read
+ * FLAGS in SA_UPDATE replace the SA's flags (all but ESN and parallel, which
+ * stay as they are), so the options given change its current flags: those are read
  * first. Returns an exit status.
  */
 static int merge_flags(struct sa_params *p)
@@ -1332,6 +1335,8 @@ static void print_flags_text(uint32_t flags)
 {
 	if (flags & IPSECIF_SA_F_ESN)
 		fputs(" esn", stdout);
+	if (flags & IPSECIF_SA_F_PARALLEL)
+		fputs(" parallel", stdout);
 }
 
 /* HEAD ID spi 0xSPI [mode M] [src A dst A] [esn] [replay-window N] ... */

@@ -107,6 +107,11 @@
  *                                 (not both): outer DF always set / clear.
  *                                 COPY_FLOWLABEL: the inner IPv6 flow label
  *                                 goes out (0 for inner IPv4).
+ *                                 PARALLEL: packets are sealed and opened on
+ *                                 every CPU (pcrypt) and still sent and
+ *                                 delivered in order; more throughput per
+ *                                 flow, a little more latency. ESN and
+ *                                 PARALLEL are fixed when the SA is added.
  *    IPSECIF_SA_A_DSCP:           NLA_U8, at most 63: the outer DSCP with
  *                                 DONT_ENCAP_DSCP; default 0.
  *    IPSECIF_SA_A_TTL:            NLA_U8: outer TTL / hop limit; 0 (default)
@@ -406,6 +411,7 @@ enum ipsecif_sa_flags {
 	IPSECIF_SA_F_DF_SET		= 1U << 4,
 	IPSECIF_SA_F_DF_CLEAR		= 1U << 5,
 	IPSECIF_SA_F_COPY_FLOWLABEL	= 1U << 6,
+	IPSECIF_SA_F_PARALLEL		= 1U << 7,
 };
 
 /* IPSECIF_SA_A_EXPIRED */
