@@ -7,7 +7,7 @@
 #
 # Tunnels (each a pair of namespaces over its own veth, tunnel MTU 1400 on
 # every one): a <-> b through ipsecif at both ends, p <-> q the same with
-# parallel SAs (pcrypt; not for null, which has no crypto to spread),
+# parallel SAs (padata; not for null, which has no crypto to spread),
 # c <-> d through xfrm
 # interfaces at both ends with the same ESP tunnel SAs (algorithm, keys,
 # SPIs, replay window), w <-> v through WireGuard, e <-> f a plain veth.
@@ -906,7 +906,7 @@ table() {
 		"what arrived; ping: $PINGS echoes at 10 ms;"
 	echo "AEAD ceiling: AF_ALG, 1400-byte buffers on all vCPUs, harmonic mean of" \
 		"encrypt and decrypt; /ceil/2: each packet is sealed and opened on the same vCPUs"
-	echo "parallel: ipsecif with parallel SAs (pcrypt); best: the better of ipsecif and parallel"
+	echo "parallel: ipsecif with parallel SAs (padata); best: the better of ipsecif and parallel"
 	targets
 	[ "$SPD_DONE" = 1 ] && spd_table
 	[ "$HOOKS_DONE" = 1 ] && hooks_table
@@ -946,7 +946,7 @@ targets() {
 	target "AES-GCM-128, UDP 1400 B goodput, best/(ceiling/2)" "${f[5]:-}" ">=" 0.6
 }
 
-modprobe -a ipsecif xfrm_interface wireguard algif_aead pcrypt
+modprobe -a ipsecif xfrm_interface wireguard algif_aead
 # What udev would load on a real machine for this CPU: the accelerated
 # ciphers, so that both sides use what a real deployment would.
 modprobe -a aesni_intel chacha_x86_64 poly1305_x86_64 sha256_ssse3 2>/dev/null

@@ -9,12 +9,15 @@
 #define _NET_IPSECIF_CRYPTO_H
 
 #include <crypto/aead.h>
+#include <linux/padata.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 
 #include "ipsecif.h"
 
 struct ipsecif_crypto_ctx {
+	struct padata_priv padata;	/* parallel SAs (crypto.c) */
+	bool encrypt;
 	struct sk_buff *skb;
 	struct ipsecif_sa *sa;		/* holds a reference */
 	ipsecif_crypto_done_t done;	/* called when the AEAD is done */

@@ -335,13 +335,6 @@ out:
 	kfree(ctx);
 }
 
-static void ipsecif_input_done(struct crypto_async_request *base, int err)
-{
-	struct ipsecif_crypto_ctx *ctx = base->data;
-
-	ctx->done(ctx, err);
-}
-
 static int ipsecif_decrypt(struct ipsecif_crypto_ctx *ctx, int nfrags)
 {
 	struct ipsecif_sa *sa = ctx->sa;
@@ -361,10 +354,9 @@ static int ipsecif_decrypt(struct ipsecif_crypto_ctx *ctx, int nfrags)
 		return err;
 
 	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, 0, ipsecif_input_done, ctx);
 	aead_request_set_crypt(req, sg, sg, len, ipsecif_ctx_iv(ctx, aead));
 	aead_request_set_ad(req, aad_len);
-	return crypto_aead_decrypt(req);
+	return ipsecif_crypto_run(ctx, false);
 }
 
 /* Length checks before any crypto: room for header, IV, trailer and ICV,

@@ -140,7 +140,8 @@ struct ipsecif_sa {
 	u32 id;
 	__be32 spi;
 	enum ipsecif_sa_mode mode;
-	u32 flags;			/* IPSECIF_SA_F_ESN or 0 */
+	u32 flags;			/* IPSECIF_SA_F_ESN, _PARALLEL */
+	int cb_cpu;			/* parallel: where completions run */
 	struct ipsecif_sa_path __rcu *path;
 	struct crypto_aead *aead;
 	u8 iv_len;
@@ -456,6 +457,12 @@ void ipsecif_inner_fields(struct sk_buff *skb, struct ipsecif_crypto_ctx *ctx,
 			  const struct ipsecif_sa_path *path);
 struct dst_entry *ipsecif_route_outer(struct net *net,
 				      struct ipsecif_crypto_ctx *ctx, u32 mark);
+
+/* crypto.c */
+int ipsecif_crypto_init(void);
+void ipsecif_crypto_exit(void);
+int ipsecif_crypto_run(struct ipsecif_crypto_ctx *ctx, bool encrypt);
+int ipsecif_crypto_cb_cpu(void);
 
 /* input.c */
 int ipsecif_input_init(void);

@@ -42,9 +42,13 @@ static int __init ipsecif_init(void)
 {
 	int ret;
 
-	ret = register_pernet_device(&ipsecif_net_ops);
+	ret = ipsecif_crypto_init();
 	if (ret)
 		return ret;
+
+	ret = register_pernet_device(&ipsecif_net_ops);
+	if (ret)
+		goto err_crypto;
 
 	ret = ipsecif_device_init();
 	if (ret)
@@ -73,6 +77,8 @@ err_device:
 	ipsecif_device_exit();
 err_pernet:
 	unregister_pernet_device(&ipsecif_net_ops);
+err_crypto:
+	ipsecif_crypto_exit();
 	return ret;
 }
 
@@ -87,6 +93,7 @@ static void __exit ipsecif_exit(void)
 	ipsecif_device_exit();
 	unregister_pernet_device(&ipsecif_net_ops);
 	ipsecif_sa_wait_all_freed();
+	ipsecif_crypto_exit();
 	pr_debug("unloaded\n");
 }
 

@@ -248,13 +248,6 @@ static void ipsecif_output_finish(struct ipsecif_crypto_ctx *ctx, int err)
 	kfree(ctx);
 }
 
-static void ipsecif_esp_done(struct crypto_async_request *base, int err)
-{
-	struct ipsecif_crypto_ctx *ctx = base->data;
-
-	ctx->done(ctx, err);
-}
-
 /* The outer TOS (DSCP and ECN), DF, TTL and flow label of a tunnel packet
  * around @skb, per the SA's options: by default DSCP copied, ECN per RFC
  * 6040 normal mode, DF copied (set for inner IPv6), route's TTL, flow
@@ -345,10 +338,9 @@ static int ipsecif_encrypt(struct ipsecif_crypto_ctx *ctx, int nfrags,
 		return err;
 
 	aead_request_set_tfm(req, aead);
-	aead_request_set_callback(req, 0, ipsecif_esp_done, ctx);
 	aead_request_set_crypt(req, sg, sg, sa->iv_len + clen, iv);
 	aead_request_set_ad(req, aad_len);
-	return crypto_aead_encrypt(req);
+	return ipsecif_crypto_run(ctx, true);
 }
 
 static int ipsecif_next_seq(struct ipsecif_sa *sa, u64 *seq)

@@ -183,30 +183,6 @@ static struct ipsecif_alg *ipsecif_alg_parse(struct nlattr *nest,
 	return alg;
 }
 
-/* The transform's name: @inner under the IV generator @geniv (if any).
- * A parallel SA puts pcrypt between the two: padata then seals and opens
- * its packets on every CPU, and completes them in the order they came in
- * (per SA, its completions on one CPU), so a single flow is spread over
- * the CPUs and still leaves and arrives in order. The IV generator stays
- * outside, in the caller's context: it reads the sequence number taken in
- * order.
- */
-static void ipsecif_sa_aead_name(char *name, const struct ipsecif_sa *sa,
-				 const char *geniv, const char *inner)
-{
-	bool parallel = sa->flags & IPSECIF_SA_F_PARALLEL;
-
-	if (geniv && parallel)
-		snprintf(name, CRYPTO_MAX_ALG_NAME, "%s(pcrypt(%s))", geniv,
-			 inner);
-	else if (geniv)
-		snprintf(name, CRYPTO_MAX_ALG_NAME, "%s(%s)", geniv, inner);
-	else if (parallel)
-		snprintf(name, CRYPTO_MAX_ALG_NAME, "pcrypt(%s)", inner);
-	else
-		strscpy(name, inner, CRYPTO_MAX_ALG_NAME);
-}
-
 static int ipsecif_sa_init_aead(struct ipsecif_sa *sa,
 				const struct ipsecif_alg_desc *desc)
 {
@@ -214,7 +190,7 @@ static int ipsecif_sa_init_aead(struct ipsecif_sa *sa,
 	struct crypto_aead *aead;
 	int ret;
 
-	ipsecif_sa_aead_name(name, sa, desc->geniv, desc->name);
+	snprintf(name, sizeof(name), "%s(%s)", desc->geniv, desc->name);
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead))
 		return PTR_ERR(aead);
@@ -264,12 +240,15 @@ static int ipsecif_sa_init_authenc(struct ipsecif_sa *sa,
 	const char *tmpl = sa->flags & IPSECIF_SA_F_ESN ? "authencesn" :
 							   "authenc";
 	const char *auth = sa->auth_alg ? sa->auth_alg->name : "digest_null";
-	char inner[CRYPTO_MAX_ALG_NAME], name[CRYPTO_MAX_ALG_NAME];
+	char name[CRYPTO_MAX_ALG_NAME];
 	struct crypto_aead *aead;
 	int ret;
 
-	snprintf(inner, sizeof(inner), "%s(%s,%s)", tmpl, auth, enc->name);
-	ipsecif_sa_aead_name(name, sa, enc->geniv, inner);
+	if (enc->geniv)
+		snprintf(name, sizeof(name), "%s(%s(%s,%s))", enc->geniv, tmpl,
+			 auth, enc->name);
+	else
+		snprintf(name, sizeof(name), "%s(%s,%s)", tmpl, auth, enc->name);
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead))
 		return PTR_ERR(aead);
@@ -705,6 +684,8 @@ struct ipsecif_sa *ipsecif_sa_create(struct net *net, struct nlattr **tb,
 	if (tb[IPSECIF_SA_A_FLAGS])
 		sa->flags = nla_get_u32(tb[IPSECIF_SA_A_FLAGS]) &
 			    (IPSECIF_SA_F_ESN | IPSECIF_SA_F_PARALLEL);
+	if (sa->flags & IPSECIF_SA_F_PARALLEL)
+		sa->cb_cpu = ipsecif_crypto_cb_cpu();
 
 	if (tb[IPSECIF_SA_A_SEQ_OUT]) {
 		u64 seq = nla_get_u64(tb[IPSECIF_SA_A_SEQ_OUT]);

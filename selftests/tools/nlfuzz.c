@@ -99,10 +99,12 @@
 #define SA_TB		(IPSECIF_SA_A_MAX + 2)
 
 #define F_ESN		IPSECIF_SA_F_ESN
+/* fixed when the SA is added */
+#define F_FIXED		(IPSECIF_SA_F_ESN | IPSECIF_SA_F_PARALLEL)
 #define F_PATH		(IPSECIF_SA_F_DECAP_DSCP | IPSECIF_SA_F_NO_ECN | \
 			 IPSECIF_SA_F_DONT_ENCAP_DSCP | IPSECIF_SA_F_DF_SET | \
 			 IPSECIF_SA_F_DF_CLEAR | IPSECIF_SA_F_COPY_FLOWLABEL)
-#define F_ALL		(F_ESN | F_PATH)
+#define F_ALL		(F_FIXED | F_PATH)
 #define F_DF_BOTH	(IPSECIF_SA_F_DF_SET | IPSECIF_SA_F_DF_CLEAR)
 
 /* Own ranges of ids and SPIs (see --id-base). */
@@ -1500,7 +1502,7 @@ static int sa_path(const struct sa_req *s, struct m_sa *n)
 	if (s->has[IPSECIF_SA_A_FLAGS]) {
 		if ((s->flags & F_DF_BOTH) == F_DF_BOTH)
 			return -EINVAL;
-		n->flags = (n->flags & F_ESN) | (s->flags & F_PATH);
+		n->flags = (n->flags & F_FIXED) | (s->flags & F_PATH);
 	}
 	if (s->has[IPSECIF_SA_A_DSCP])
 		n->dscp = s->dscp;
@@ -1614,7 +1616,7 @@ static int sa_new_build(struct expect *e, struct m_sa *n)
 	n->spi = s->spi;
 	n->replay = s->has[IPSECIF_SA_A_REPLAY_WINDOW] ? s->replay : 64;
 	n->mode = s->has[IPSECIF_SA_A_MODE] ? s->mode : 0;
-	n->flags = esn ? F_ESN : 0;
+	n->flags = s->has[IPSECIF_SA_A_FLAGS] ? s->flags & F_FIXED : 0;
 	n->seq_out = s->seq_out;
 	n->seq_in = s->seq_in;
 	r_end = sa_endpoints(s, n->mode, n, false);
@@ -1670,7 +1672,7 @@ static int sa_update_build(struct expect *e, struct m_sa *n)
 	if (!sa)
 		return -ENOENT;
 	if (s->has[IPSECIF_SA_A_FLAGS] &&
-	    (s->flags & F_ESN) != (sa->flags & F_ESN))
+	    (s->flags & F_FIXED) != (sa->flags & F_FIXED))
 		return -EINVAL;
 	if (r_end || r_path)
 		return r_end ?: r_path;
@@ -3689,9 +3691,10 @@ static void gen_lifetime(struct node *sa, int type)
 			put_u64(l, IPSECIF_LIFETIME_A_BYTES + i, PICK(values));
 }
 
-static uint32_t gen_path_flags(bool esn)
+/* @fixed: ESN and parallel, as the SA has them (update) or will (add) */
+static uint32_t gen_path_flags(uint32_t fixed)
 {
-	uint32_t f = esn ? F_ESN : 0;
+	uint32_t f = fixed;
 
 	if (pct(40)) {
 		f |= rnd64() & F_PATH;
@@ -3730,7 +3733,9 @@ static void gen_sa_new(struct gmsg *m)
 	else if (pct(3))
 		put(sa, IPSECIF_SA_A_SRC, PICK(v4_pool), 4);
 	gen_crypto(sa, esn);
-	flags = gen_path_flags(esn);
+	/* now and then a parallel SA */
+	flags = gen_path_flags((esn ? F_ESN : 0) |
+			       (pct(3) ? IPSECIF_SA_F_PARALLEL : 0));
 	if (flags || pct(10))
 		put_u32(sa, IPSECIF_SA_A_FLAGS, flags);
 	if (pct(30))
@@ -3756,15 +3761,17 @@ static void gen_sa_new(struct gmsg *m)
 static void gen_sa_update(struct gmsg *m)
 {
 	struct m_sa *s = pct(88) ? rnd_live_sa(NULL, 0) : NULL;
-	bool esn = s && (s->flags & F_ESN);
+	uint32_t fixed = s ? s->flags & F_FIXED : 0;
 	struct node *sa;
 
 	gmsg_init(m, IPSECIF_CMD_SA_UPDATE, false);
 	sa = nest(m->root, IPSECIF_A_SA);
 	put_u32(sa, IPSECIF_SA_A_ID, s ? s->id : pool_sa(rnd(SA_POOL)));
 	if (pct(35))
-		put_u32(sa, IPSECIF_SA_A_FLAGS, gen_path_flags(pct(95) ? esn :
-							      !esn));
+		put_u32(sa, IPSECIF_SA_A_FLAGS,
+			gen_path_flags(pct(95) ? fixed :
+				       fixed ^ (pct(50) ? F_ESN :
+						IPSECIF_SA_F_PARALLEL)));
 	if (pct(25))
 		put_u8(sa, IPSECIF_SA_A_DSCP, rnd(64));
 	if (pct(25))

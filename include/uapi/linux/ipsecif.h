@@ -108,7 +108,7 @@
  *                                 COPY_FLOWLABEL: the inner IPv6 flow label
  *                                 goes out (0 for inner IPv4).
  *                                 PARALLEL: packets are sealed and opened on
- *                                 every CPU (pcrypt) and still sent and
+ *                                 every CPU (padata) and still sent and
  *                                 delivered in order; more throughput per
  *                                 flow, a little more latency. ESN and
  *                                 PARALLEL are fixed when the SA is added.
