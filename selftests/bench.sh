@@ -289,8 +289,10 @@ measure() {
 	udp1400) args+=(-u -l $((TUNNEL_MTU - 28)) -b 0) ;;
 	udp64) args+=(-u -l 64 -b 0) ;;
 	esac
+	# stderr apart: iperf3 warns there (a UDP datagram larger than the
+	# TCP MSS), and the JSON must stay JSON
 	json=$(in_ns "${CLIENT_NS[$impl]}" timeout $((RUN_SECONDS + 30)) \
-		iperf3 -c "$addr" -p $PORT "${args[@]}" 2>&1) || true
+		iperf3 -c "$addr" -p $PORT "${args[@]}" 2>/tmp/iperf3.err) || true
 	[ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 	rm -f "$pidfile"
 	case $kind in
@@ -304,6 +306,7 @@ measure() {
 	esac
 	if [[ ! $rate =~ ^[0-9.e+]+$ ]] || [ "$(awk -v r="$rate" 'BEGIN { print (r > 0) }')" != 1 ]; then
 		jq -r '.error // "no result"' <<<"$json" 2>/dev/null || head -n 3 <<<"$json"
+		head -n 3 /tmp/iperf3.err
 		return 1
 	fi
 	printf '%.1f\n' "$rate"

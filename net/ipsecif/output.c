@@ -112,10 +112,13 @@ struct dst_entry *ipsecif_route_outer(struct net *net,
 }
 
 /* Routes the outer packet in the underlay; refuses a route back into the
- * interface itself.
+ * interface itself. With @hint, the segments of one GSO packet (same
+ * endpoints, same TOS) share the route the first one found: *@hint holds
+ * a reference to it, which the caller drops.
  */
 static int ipsecif_route(struct ipsecif_dev *ipsecif,
-			 struct ipsecif_crypto_ctx *ctx)
+			 struct ipsecif_crypto_ctx *ctx,
+			 struct dst_entry **hint)
 {
 	struct net *net = rcu_dereference(ipsecif->underlay_net);
 	struct dst_entry *dst;
@@ -123,6 +126,10 @@ static int ipsecif_route(struct ipsecif_dev *ipsecif,
 	if (!net)
 		return -ENETUNREACH;
 	ctx->xnet = !net_eq(net, dev_net(ipsecif->dev));
+	if (hint && *hint) {
+		ctx->dst = dst_clone(*hint);
+		return 0;
+	}
 	dst = ipsecif_route_outer(net, ctx, ipsecif->config.fwmark);
 	if (!dst)
 		return -EHOSTUNREACH;
@@ -131,6 +138,8 @@ static int ipsecif_route(struct ipsecif_dev *ipsecif,
 		return -ELOOP;
 	}
 	ctx->dst = dst;
+	if (hint)
+		*hint = dst_clone(dst);
 	return 0;
 }
 
@@ -507,9 +516,11 @@ static bool ipsecif_too_big(struct ipsecif_dev *ipsecif, struct sk_buff *skb,
 			    unsigned int mtu);
 static void ipsecif_xmit_one(struct ipsecif_dev *ipsecif, struct sk_buff *skb);
 
-/* Encapsulates and sends one (non-GSO) inner packet. Consumes @skb. */
+/* Encapsulates and sends one (non-GSO) inner packet. Consumes @skb.
+ * @hint: see ipsecif_route().
+ */
 static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
-			   struct sk_buff *skb)
+			   struct sk_buff *skb, struct dst_entry **hint)
 {
 	const struct ipsecif_sa_path *path = rcu_dereference(sa->path);
 	bool ipip = ipsecif->config.family && sa->mode == IPSECIF_SA_MODE_TUNNEL;
@@ -524,7 +535,7 @@ static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
 	ctx->inner_len = skb->len;
 	ipsecif_inner_fields(skb, ctx, path);
 	ipsecif_outer_endpoints(ipsecif, sa, path, ctx);
-	if (ipsecif_route(ipsecif, ctx)) {
+	if (ipsecif_route(ipsecif, ctx, hint)) {
 		DEV_STATS_INC(dev, tx_carrier_errors);
 		goto drop;
 	}
@@ -654,6 +665,7 @@ static void ipsecif_xmit_gso(struct ipsecif_dev *ipsecif,
 			     struct ipsecif_sa *sa, struct sk_buff *skb)
 {
 	struct sk_buff *segs, *seg, *next;
+	struct dst_entry *hint = NULL;
 
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
@@ -664,8 +676,9 @@ static void ipsecif_xmit_gso(struct ipsecif_dev *ipsecif,
 	consume_skb(skb);
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		ipsecif_output(ipsecif, sa, seg);
+		ipsecif_output(ipsecif, sa, seg, &hint);
 	}
+	dst_release(hint);
 }
 
 /* Picks the protection of @skb and sends it with its TX SA. Consumes
@@ -693,7 +706,7 @@ static void ipsecif_xmit_one(struct ipsecif_dev *ipsecif, struct sk_buff *skb)
 	/* The payload is encrypted: its checksum must be complete first. */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
-	ipsecif_output(ipsecif, sa, skb);
+	ipsecif_output(ipsecif, sa, skb, NULL);
 	return;
 
 drop:

@@ -116,7 +116,10 @@ static int op_socket(const struct bench *b)
 	return op;
 }
 
-/* One operation: IN (assoc || text [|| icv]) of INLEN bytes into OUT. */
+/* One operation: IN (assoc || text [|| icv]) of INLEN bytes into OUT, whose
+ * OUTLEN must be the result's exact length: algif_aead goes on reading
+ * (and waits for the next request) while the buffer has room.
+ */
 static ssize_t one_op(int op, const struct bench *b, int decrypt,
 		      const unsigned char *iv, unsigned char *in, size_t inlen,
 		      unsigned char *out, size_t outlen)
@@ -186,7 +189,7 @@ static void worker(const struct bench *b, int cpu, unsigned long *ops)
 		ssize_t want = b->decrypt ? (ssize_t)plain : (ssize_t)sealed;
 		ssize_t got = one_op(op, b, b->decrypt, iv, in,
 				     b->decrypt ? sealed : plain,
-				     out, sizeof(out));
+				     out, want);
 
 		if (got != want) {
 			fprintf(stderr, "aeadbench: %s returned %zd of %zd: %s\n",
