@@ -158,7 +158,9 @@ udp_reordered() {
 		jq -e .end.sum $log >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	jq -r '.end.sum | "\(.out_of_order) \(.packets)"' $log
+	# the stream's end record (iperf3 sums no out_of_order)
+	jq -r '[.end | .. | objects | select(has("out_of_order"))] | first |
+		"\(.out_of_order) \(.packets)"' $log
 }
 
 # Parallel SAs (padata): Linux's peer decrypts what they seal and they
@@ -171,6 +173,9 @@ udp_reordered() {
 interop_parallel() {
 	local -a SA_OPTS=(parallel)
 	local dir ooo n
+	# as async.sh found with pcrypt, which is padata too
+	[ ! -e /proc/lockdep ] ||
+		ktap_skip "padata trips lockdep on Linux 6.1, a kernel issue"
 	tunnel_setup "$@"
 	expect_eq "flags of SA 1" '["parallel"]' \
 		"$(in_ns a ipsecctl -j sa show 1 | jq -c '.[0].flags - ["esn"]')"
