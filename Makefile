@@ -10,7 +10,7 @@
 #   make bench           ipsecif against xfrm, WireGuard, veth and the AEAD
 #                        ceiling in a VM; CSV and chart go to build/bench/
 #   make deps            install build/test dependencies, fetch the VM kernel
-#   make install         module, ipsecctl and man page (DESTDIR: staged,
+#   make install         module, ipsecctl, ip's plugin, man page (DESTDIR: staged,
 #                        no depmod);  make clean
 
 BUILDDIR ?= $(CURDIR)/build
@@ -29,6 +29,7 @@ module:
 
 tools:
 	$(MAKE) -C tools/ipsecctl
+	$(MAKE) -C tools/iproute2
 
 deps:
 	selftests/vm/deps.sh $(BUILDDIR) $(KERNEL)
@@ -49,11 +50,13 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
 	$(MAKE) -C tools/ipsecctl install DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools/iproute2 install DESTDIR=$(DESTDIR)
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tools/ipsecctl clean
+	$(MAKE) -C tools/iproute2 clean
 	$(MAKE) -C selftests/tools clean
 	rm -rf $(BUILDDIR)
 

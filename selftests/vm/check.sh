@@ -61,6 +61,7 @@ make -s -C "$KDIR" M="$LANEDIR/module" modules >"$LANEDIR/module.log" 2>&1 ||
 MODULE=$LANEDIR/module/net/ipsecif/ipsecif.ko
 
 make -s -C "$TOP/tools/ipsecctl"
+make -s -C "$TOP/tools/iproute2"
 make -s -C "$TOP/selftests/tools" OUT="$BUILDDIR/tools"
 TOOLS=("$TOP/tools/ipsecctl/ipsecctl" "$BUILDDIR"/tools/*)
 
@@ -84,16 +85,19 @@ if [ "$MODE" = demo ]; then
 fi
 
 if [ "$MODE" = bench ]; then
+	# perf: BENCH_PROFILE samples the kernel during a measurement
+	TOOLS+=("$(command -v perf)")
 	mkinitramfs "$LANEDIR/initramfs.cpio.gz" "$MODULE"
 	log=$BUILDDIR/logs/bench-$LANE-$STAMP
 	csv=$BUILDDIR/bench/bench-$STAMP.csv
 	echo "boot: $LANE kernel $KVER, bench (several minutes)"
 	rc=0
 	# BENCH_RUNS, BENCH_SECONDS, BENCH_ALGS, BENCH_METRICS and
-	# BENCH_SCALE_PEERS narrow a run
-	# down (bench.sh); the kernel hands them to the guest's init.
+	# BENCH_SCALE_PEERS narrow a run down, BENCH_PROFILE adds profiles
+	# (bench.sh); the kernel hands them to the guest's init.
 	params="ipsecif_mode=bench"
-	for var in BENCH_RUNS BENCH_SECONDS BENCH_ALGS BENCH_METRICS BENCH_SCALE_PEERS; do
+	for var in BENCH_RUNS BENCH_SECONDS BENCH_ALGS BENCH_METRICS BENCH_SCALE_PEERS \
+		   BENCH_PROFILE; do
 		val=${!var:-}
 		[ -z "$val" ] || params+=" $var=${val// /,}"
 	done

@@ -55,6 +55,13 @@ for tool in "${tools[@]}"; do
 	copy_binary "$tool" >/dev/null
 	rm -f "$root$(realpath "$tool")"
 done
+# ip's ipsecif plugin, where the distribution's ip looks for it
+plugin=$top/tools/iproute2/link_ipsecif.so
+if [ -e "$plugin" ]; then
+	libdir=/usr/lib/$(gcc -print-multiarch)/ip
+	mkdir -p "$root$libdir"
+	install -m 0644 "$plugin" "$root$libdir/"
+fi
 for name in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -sf ../bin/kmod "$root/usr/sbin/$name"
 done
