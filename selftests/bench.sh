@@ -52,6 +52,12 @@
 # all of it as CSV on lines starting "# csv: " (the host keeps those and
 # draws the chart).
 #
+# With BENCH_PROFILE (metrics, e.g. "udp64 tcp1"), each algorithm's
+# tunnels are measured once more per metric after its runs, this time with
+# every vCPU sampled by perf (cpu-clock, 999 Hz, call graphs) over the middle
+# of the measurement: where the time goes, per implementation, by module and
+# by kernel function (lines starting "# profile ").
+#
 # usage: bench.sh run     (in the test VM; run_tests.sh calls it without
 #                          "run", and then it only says it is no test)
 #        BENCH_RUNS, BENCH_SECONDS, BENCH_ALGS (e.g. "gcm128 null"),
@@ -76,6 +82,8 @@ METRICS=${BENCH_METRICS:-tcp1 tcp4 udp1400 udp64 ping}
 read -r -a METRICS <<<"${METRICS//,/ }"
 PORT=5201
 PINGS=1000
+PROFILE=${BENCH_PROFILE:-}
+read -r -a PROFILE <<<"${PROFILE//,/ }"
 
 declare -A ALG_NAME=([gcm128]=AES-GCM-128 [gcm256]=AES-GCM-256
 	[chacha]=ChaCha20-Poly1305 [cbc-sha256]=AES-CBC+HMAC-SHA256 [null]=null)
@@ -441,7 +449,41 @@ bench_algorithm() {
 		fi
 	done
 	crypto_drivers "$alg"
+	for metric in "${PROFILE[@]}"; do
+		for impl in "${IMPLS[@]}"; do
+			profile "$alg" "$impl" "$metric"
+		done
+	done
 	netns_cleanup
+}
+
+# profile ALG IMPL METRIC: one more measurement, the kernel sampled on every
+# vCPU from its 2nd second to one second before its end; prints the share
+# of the samples by module (ipsecif, the kernel, the rest) and the hottest
+# functions, self time.
+profile() {
+	local alg=$1 impl=$2 metric=$3 data=/tmp/perf.data out tag
+	local span=$((RUN_SECONDS - 3))
+
+	[ "$metric" != ping ] && [ "$span" -ge 2 ] || return 0
+	tag="# profile $metric ${ALG_NAME[$alg]} $impl:"
+	(sleep 2; perf record -q -a -g -e cpu-clock -F 999 -o $data -- sleep $span \
+		>/dev/null 2>&1) &
+	out=$(measure "$impl" "$metric") || echo "$tag measurement failed: $out"
+	wait
+	echo "$tag $out ${UNIT[$metric]} while sampled"
+	perf report -i $data --stdio --no-children --sort dso -g none 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && $1 + 0 >= 1' | sed "s/^ */$tag   /"
+	perf report -i $data --stdio --no-children --sort sym -g none \
+		--percent-limit 0.7 2>/dev/null |
+		awk '/^ +[0-9.]+%/' | head -n 40 | sed "s/^ */$tag   /"
+	# who calls the hottest functions (idle aside)
+	perf report -i $data --stdio --no-children --sort sym -g caller,2,callee,function \
+		--percent-limit 2.5 2>/dev/null |
+		awk '/^$/ || /^#/ { next } /native_safe_halt/ { skip = 1; next }
+		     /^ +[0-9.]+%/ { skip = 0 } !skip' | head -n 120 |
+		sed "s/^/$tag     /"
+	rm -f $data
 }
 
 # ---------------------------------------------------------------------------
@@ -950,6 +992,10 @@ targets() {
 }
 
 modprobe -a ipsecif xfrm_interface wireguard algif_aead
+if [ ${#PROFILE[@]} -gt 0 ]; then
+	echo 0 > /proc/sys/kernel/kptr_restrict
+	echo -1 > /proc/sys/kernel/perf_event_paranoid
+fi
 # What udev would load on a real machine for this CPU: the accelerated
 # ciphers, so that both sides use what a real deployment would.
 modprobe -a aesni_intel chacha_x86_64 poly1305_x86_64 sha256_ssse3 2>/dev/null
