@@ -23,6 +23,23 @@
 
 #include "crypto.h"
 
+/* Packet contexts come from a small per-CPU cache of blocks of one size,
+ * large enough for the usual transforms with a full scatterlist: a packet
+ * sealed or opened synchronously takes its context and gives it back on
+ * the same CPU, with no trip to the allocator, which would also clear it
+ * whole (init_on_alloc, on by default in distribution kernels). Larger
+ * contexts are allocated and freed as they come.
+ */
+#define IPSECIF_CTX_BLOCK	2048
+#define IPSECIF_CTX_CACHED	16
+
+struct ipsecif_ctx_cache {
+	unsigned int count;
+	struct ipsecif_crypto_ctx *free[IPSECIF_CTX_CACHED];
+};
+
+static DEFINE_PER_CPU(struct ipsecif_ctx_cache, ipsecif_ctx_cache);
+
 static struct padata_instance *ipsecif_padata;
 static struct padata_shell *ipsecif_pshell[2];	/* [encrypt] */
 
@@ -97,6 +114,69 @@ int ipsecif_crypto_run(struct ipsecif_crypto_ctx *ctx, bool encrypt)
 	return err ?: -EINPROGRESS;
 }
 
+/**
+ * ipsecif_ctx_alloc - a packet context for @aead with @nsg scatterlist
+ * entries, its common part cleared
+ * @aead: the transform of the packet's SA
+ * @nsg: scatterlist entries the packet needs
+ *
+ * Return: the context, or NULL when memory is short.
+ */
+struct ipsecif_crypto_ctx *ipsecif_ctx_alloc(struct crypto_aead *aead,
+					     int nsg)
+{
+	size_t size = ipsecif_ctx_sg_offset(aead) +
+		      nsg * sizeof(struct scatterlist);
+	struct ipsecif_crypto_ctx *ctx = NULL;
+	struct ipsecif_ctx_cache *cache;
+	bool cached = size <= IPSECIF_CTX_BLOCK;
+
+	if (cached) {
+		local_bh_disable();
+		cache = this_cpu_ptr(&ipsecif_ctx_cache);
+		if (cache->count)
+			ctx = cache->free[--cache->count];
+		local_bh_enable();
+		size = IPSECIF_CTX_BLOCK;
+	}
+	if (!ctx)
+		ctx = kmalloc(size, GFP_ATOMIC);
+	if (ctx) {
+		memset(ctx, 0, sizeof(*ctx));
+		ctx->cached = cached;
+	}
+	return ctx;
+}
+
+/* Gives a context back; NULL is fine. */
+void ipsecif_ctx_free(struct ipsecif_crypto_ctx *ctx)
+{
+	struct ipsecif_ctx_cache *cache;
+
+	if (ctx && ctx->cached) {
+		local_bh_disable();
+		cache = this_cpu_ptr(&ipsecif_ctx_cache);
+		if (cache->count < IPSECIF_CTX_CACHED) {
+			cache->free[cache->count++] = ctx;
+			ctx = NULL;
+		}
+		local_bh_enable();
+	}
+	kfree(ctx);
+}
+
+static void ipsecif_ctx_cache_drain(void)
+{
+	struct ipsecif_ctx_cache *cache;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		cache = per_cpu_ptr(&ipsecif_ctx_cache, cpu);
+		while (cache->count)
+			kfree(cache->free[--cache->count]);
+	}
+}
+
 /* The CPU on which a new parallel SA's completions run: one after the
  * other, so that SAs spread over the CPUs.
  */
@@ -128,10 +208,13 @@ err_padata:
 	return -ENOMEM;
 }
 
-/* After the last SA is gone: nothing is in flight. */
+/* After the last SA is gone: nothing is in flight, and every context was
+ * given back before its SA's last reference.
+ */
 void ipsecif_crypto_exit(void)
 {
 	padata_free_shell(ipsecif_pshell[1]);
 	padata_free_shell(ipsecif_pshell[0]);
 	padata_free(ipsecif_padata);
+	ipsecif_ctx_cache_drain();
 }

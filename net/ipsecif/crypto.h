@@ -2,7 +2,8 @@
 /*
  * The per-packet crypto context shared by output.c and input.c: one
  * allocation holding what the completion needs, the IV, the additional
- * authenticated data, the AEAD request and its scatterlist.
+ * authenticated data, the AEAD request and its scatterlist. Allocated and
+ * freed through a per-CPU cache (crypto.c).
  */
 
 #ifndef _NET_IPSECIF_CRYPTO_H
@@ -18,6 +19,7 @@
 struct ipsecif_crypto_ctx {
 	struct padata_priv padata;	/* parallel SAs (crypto.c) */
 	bool encrypt;
+	bool cached;			/* from the per-CPU cache's size */
 	struct sk_buff *skb;
 	struct ipsecif_sa *sa;		/* holds a reference */
 	ipsecif_crypto_done_t done;	/* called when the AEAD is done */
@@ -64,13 +66,6 @@ static inline size_t ipsecif_ctx_sg_offset(struct crypto_aead *aead)
 		     crypto_aead_reqsize(aead), __alignof__(struct scatterlist));
 }
 
-static inline struct ipsecif_crypto_ctx *
-ipsecif_ctx_alloc(struct crypto_aead *aead, int nsg)
-{
-	return kmalloc(ipsecif_ctx_sg_offset(aead) +
-		       nsg * sizeof(struct scatterlist), GFP_ATOMIC);
-}
-
 static inline u8 *ipsecif_ctx_iv(struct ipsecif_crypto_ctx *ctx,
 				 struct crypto_aead *aead)
 {
@@ -105,5 +100,9 @@ static inline unsigned int ipsecif_ctx_set_aad(struct ipsecif_crypto_ctx *ctx,
 	ctx->aad[1] = htonl(lower_32_bits(seq));
 	return 8;
 }
+
+struct ipsecif_crypto_ctx *ipsecif_ctx_alloc(struct crypto_aead *aead,
+					     int nsg);
+void ipsecif_ctx_free(struct ipsecif_crypto_ctx *ctx);
 
 #endif /* _NET_IPSECIF_CRYPTO_H */

@@ -331,8 +331,8 @@ static void ipsecif_input_finish(struct ipsecif_crypto_ctx *ctx, int err)
 			rcu_dereference(sa->path));
 out:
 	rcu_read_unlock();
+	ipsecif_ctx_free(ctx);
 	ipsecif_sa_put(sa);
-	kfree(ctx);
 }
 
 static int ipsecif_decrypt(struct ipsecif_crypto_ctx *ctx, int nfrags)
@@ -419,7 +419,6 @@ void ipsecif_input_decrypt(struct sk_buff *skb, struct ipsecif_sa *sa,
 		ipsecif_rx_drop(sa, skb, IPSECIF_DROP_CRYPTO);
 		return;
 	}
-	memset(ctx, 0, sizeof(*ctx));
 	ctx->skb = skb;
 	ctx->sa = sa;
 	ctx->seq = seq;

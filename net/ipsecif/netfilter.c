@@ -277,8 +277,8 @@ static void ipsecif_nf_out_done(struct ipsecif_crypto_ctx *ctx, int err)
 		rcu_read_unlock();
 	}
 	dst_release(ctx->dst);
+	ipsecif_ctx_free(ctx);
 	ipsecif_sa_put(sa);
-	kfree(ctx);
 }
 
 /* Transport mode: where ESP goes, and the next header it takes over. */
@@ -358,7 +358,7 @@ static void ipsecif_nf_protect_one(struct sk_buff *skb, struct ipsecif_spd *spd,
 
 error_ctx:
 	dst_release(ctx->dst);
-	kfree(ctx);
+	ipsecif_ctx_free(ctx);
 error:
 	ipsecif_spd_drop(spd, IPSECIF_SPD_OUT_ERROR);
 drop:
@@ -578,8 +578,8 @@ static void ipsecif_nf_in_done(struct ipsecif_crypto_ctx *ctx, int err)
 		NULL, ipsecif_nf_rcv_done);
 out:
 	rcu_read_unlock();
+	ipsecif_ctx_free(ctx);
 	ipsecif_sa_put(sa);
-	kfree(ctx);
 }
 
 /* ESP for @sa, an SA of inbound protect policies, at local delivery (from

@@ -253,8 +253,8 @@ static void ipsecif_output_finish(struct ipsecif_crypto_ctx *ctx, int err)
 	}
 	dst_release(ctx->dst);
 	dev_put(ctx->dev);
+	ipsecif_ctx_free(ctx);
 	ipsecif_sa_put(sa);
-	kfree(ctx);
 }
 
 /* The outer TOS (DSCP and ECN), DF, TTL and flow label of a tunnel packet
@@ -375,7 +375,6 @@ static struct ipsecif_crypto_ctx *ipsecif_esp_ctx_alloc(struct ipsecif_sa *sa)
 		ipsecif_sa_drop(sa, IPSECIF_DROP_CRYPTO);
 		return NULL;
 	}
-	memset(ctx, 0, sizeof(*ctx));
 	ctx->sa = sa;
 	return ctx;
 }
@@ -407,7 +406,7 @@ struct ipsecif_crypto_ctx *ipsecif_esp_ctx_new(struct ipsecif_sa *sa,
 	struct ipsecif_crypto_ctx *ctx = ipsecif_esp_ctx_alloc(sa);
 
 	if (ctx && !ipsecif_esp_ctx_start(ctx, len)) {
-		kfree(ctx);
+		ipsecif_ctx_free(ctx);
 		return NULL;
 	}
 	return ctx;
@@ -545,7 +544,7 @@ static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
 		   (ipip ? ipsecif_config_overhead(&ipsecif->config) : 0));
 	if (unlikely(skb->len > mtu) && ipsecif_too_big(ipsecif, skb, mtu)) {
 		dst_release(ctx->dst);
-		kfree(ctx);
+		ipsecif_ctx_free(ctx);
 		return;
 	}
 	if (!ipsecif_esp_ctx_start(ctx, skb->len))
@@ -566,7 +565,7 @@ static void ipsecif_output(struct ipsecif_dev *ipsecif, struct ipsecif_sa *sa,
 drop:
 	if (ctx)
 		dst_release(ctx->dst);
-	kfree(ctx);
+	ipsecif_ctx_free(ctx);
 	DEV_STATS_INC(dev, tx_dropped);
 	kfree_skb(skb);
 }
