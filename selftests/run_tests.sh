@@ -9,7 +9,7 @@
 # usage: run_tests.sh [NAME...]     (NAME: script name without .sh)
 cd "$(dirname "$0")" || exit 1
 
-NOT_TESTS=" lib faultlib run_tests demo kmemleak bench "
+NOT_TESTS=" lib faultlib run_tests demo kmemleak bench packaging "
 SCRIPT_TIMEOUT=600
 # The debug kernel (KASAN, lockdep, kmemleak) runs several times slower.
 [ -e /sys/kernel/debug/kmemleak ] && SCRIPT_TIMEOUT=1800
