@@ -4,7 +4,7 @@
 #
 #   make                 module (against KDIR) and ipsecctl
 #   make W=1 C=1         the same with extra warnings and sparse
-#   make check [T=NAME[,NAME]] [KERNEL=stock|debug]
+#   make check [T=NAME[,NAME]] [KERNEL=stock|debug|6.12]
 #                        selftests in a qemu VM (installs what it needs)
 #   make demo            two namespaces and their ipsecif interfaces, in a VM
 #   make bench           ipsecif against xfrm, WireGuard, veth and the AEAD

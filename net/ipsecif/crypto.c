@@ -43,10 +43,9 @@ static DEFINE_PER_CPU(struct ipsecif_ctx_cache, ipsecif_ctx_cache);
 static struct padata_instance *ipsecif_padata;
 static struct padata_shell *ipsecif_pshell[2];	/* [encrypt] */
 
-static void ipsecif_crypto_complete(struct crypto_async_request *base,
-				    int err)
+static void ipsecif_crypto_complete(ipsecif_crypto_cb_arg_t arg, int err)
 {
-	struct ipsecif_crypto_ctx *ctx = base->data;
+	struct ipsecif_crypto_ctx *ctx = ipsecif_crypto_cb_data(arg);
 
 	ctx->done(ctx, err);
 }
@@ -54,9 +53,9 @@ static void ipsecif_crypto_complete(struct crypto_async_request *base,
 /* Parallel: the request finished, on a worker or asynchronously after
  * it; padata calls ipsecif_par_serial() when its turn comes.
  */
-static void ipsecif_par_complete(struct crypto_async_request *base, int err)
+static void ipsecif_par_complete(ipsecif_crypto_cb_arg_t arg, int err)
 {
-	struct ipsecif_crypto_ctx *ctx = base->data;
+	struct ipsecif_crypto_ctx *ctx = ipsecif_crypto_cb_data(arg);
 
 	ctx->padata.info = err;
 	padata_do_serial(&ctx->padata);

@@ -34,13 +34,12 @@ static int ipsecif_dev_init(struct net_device *dev)
 	struct ipsecif_dev *ipsecif = netdev_priv(dev);
 	int ret;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
-		return -ENOMEM;
+	ret = ipsecif_alloc_tstats(dev);
+	if (ret)
+		return ret;
 	ret = gro_cells_init(&ipsecif->gro_cells, dev);
 	if (ret) {
-		free_percpu(dev->tstats);
-		dev->tstats = NULL;
+		ipsecif_free_tstats(dev);
 		return ret;
 	}
 
@@ -65,7 +64,7 @@ static void ipsecif_dev_uninit(struct net_device *dev)
 /* Runs when the last reference to the device is gone. */
 static void ipsecif_dev_free(struct net_device *dev)
 {
-	free_percpu(dev->tstats);
+	ipsecif_free_tstats(dev);
 }
 
 static int ipsecif_change_mtu(struct net_device *dev, int mtu)
@@ -104,7 +103,9 @@ static void ipsecif_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX | IPSECIF_FEATURES;
+	dev->features |= IPSECIF_FEATURES;
+	ipsecif_set_lltx(dev);
+	ipsecif_setup_tstats(dev);
 	dev->hw_features |= IPSECIF_FEATURES;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;

@@ -25,6 +25,7 @@
 #include <net/net_namespace.h>
 #include <uapi/linux/ipsecif.h>
 
+#include "compat.h"
 #include "replay.h"
 
 union ipsecif_addr {

@@ -6,7 +6,6 @@
  * serialises all configuration.
  */
 
-#include <asm/unaligned.h>
 #include <crypto/algapi.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
@@ -614,7 +613,7 @@ static bool ipsecif_nl_dump_wants(struct nlattr **attrs,
  */
 static int ipsecif_nl_protect_dump_start(struct netlink_callback *cb)
 {
-	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	struct nlattr **attrs = ipsecif_dump_attrs(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct net_device *dev;
 	int ret = 0;
@@ -644,7 +643,7 @@ static int ipsecif_nl_protect_dump_start(struct netlink_callback *cb)
 static int ipsecif_nl_protect_dump(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
-	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	struct nlattr **attrs = ipsecif_dump_attrs(cb);
 	struct net *net = sock_net(skb->sk);
 	struct net_device *dev;
 	long n = 0;
@@ -1039,7 +1038,7 @@ static int ipsecif_nl_policy_dump(struct sk_buff *skb,
 	u32 id;
 
 	if (!cb->args[3]) {
-		ret = ipsecif_nl_spd_id(genl_dumpit_info(cb)->attrs, &id,
+		ret = ipsecif_nl_spd_id(ipsecif_dump_attrs(cb), &id,
 					cb->extack);
 		if (ret)
 			return ret;

@@ -245,10 +245,13 @@ static int ipsecif_sa_init_authenc(struct ipsecif_sa *sa,
 	int ret;
 
 	if (enc->geniv)
-		snprintf(name, sizeof(name), "%s(%s(%s,%s))", enc->geniv, tmpl,
-			 auth, enc->name);
+		ret = snprintf(name, sizeof(name), "%s(%s(%s,%s))", enc->geniv,
+			       tmpl, auth, enc->name);
 	else
-		snprintf(name, sizeof(name), "%s(%s,%s)", tmpl, auth, enc->name);
+		ret = snprintf(name, sizeof(name), "%s(%s,%s)", tmpl, auth,
+			       enc->name);
+	if (ret >= sizeof(name))
+		return -ENAMETOOLONG;
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead))
 		return PTR_ERR(aead);

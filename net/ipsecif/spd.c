@@ -23,7 +23,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <asm/unaligned.h>
 #include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/random.h>

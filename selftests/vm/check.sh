@@ -7,7 +7,7 @@
 # a run whose guest kernel splats. A bench run keeps the guest's results as
 # CSV in BUILDDIR/bench/.
 #
-# usage: check.sh BUILDDIR stock|debug check|demo|bench [TEST,...]
+# usage: check.sh BUILDDIR stock|debug|6.12 check|demo|bench [TEST,...]
 set -euo pipefail
 
 BUILDDIR=$(realpath -m "$1")
@@ -27,6 +27,16 @@ stock)
 	# A whole run takes about 40 minutes; a hang ends at 70.
 	TIMEOUT=${VM_TIMEOUT:-4200}
 	;;
+6.12)
+	# Debian's 6.12 LTS kernel (deps.sh): the stock lane's tests on the
+	# other LTS kernel the module supports.
+	KDIR=$(cat "$LANEDIR/kdir")
+	KERNEL=$LANEDIR/vmlinuz
+	KVER=$(cut -d' ' -f1 "$LANEDIR/version")
+	MODROOT=$LANEDIR/root
+	MEM=2G
+	TIMEOUT=${VM_TIMEOUT:-4200}
+	;;
 debug)
 	"$TOP/selftests/vm/build-debug-kernel.sh" "$BUILDDIR"
 	KDIR=$(cat "$LANEDIR/kdir")
@@ -38,7 +48,7 @@ debug)
 	TIMEOUT=${VM_TIMEOUT:-4200}
 	;;
 *)
-	echo "unknown kernel lane '$LANE' (stock or debug)" >&2
+	echo "unknown kernel lane '$LANE' (stock, debug or 6.12)" >&2
 	exit 1
 	;;
 esac
@@ -131,8 +141,12 @@ add_result() {
 if [ -z "$TESTS" ] || [[ ",$TESTS," == *,unit,* ]]; then
 	echo "# host unit tests"
 	unit_out=$BUILDDIR/logs/unit-$STAMP.out
-	make -s -C "$TOP/selftests/unit" run OUT="$BUILDDIR/unit" 2>&1 |
-		tee "$unit_out" | sed 's/^/    /'
+	{
+		make -s -C "$TOP/selftests/unit" run OUT="$BUILDDIR/unit" 2>&1
+		# ipsecctl apply's reading, checking and planning, against
+		# states kept in files
+		make -s -C "$TOP/tools/ipsecctl" test 2>&1
+	} | tee "$unit_out" | sed 's/^/    /'
 	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
 			     END {print p+0, f+0}' "$unit_out")
 	[ "$p" -gt 0 ] || f=$((f + 1))
