@@ -31,6 +31,8 @@ static void usage(FILE *out)
 	      "       ipsecctl [OPTIONS] -b[atch] FILE\n"
 	      "       ipsecctl -V[ersion]\n"
 	      "       ipsecctl [-j] [-s] monitor\n"
+	      "       ipsecctl apply [--dry-run] [--verbose] [--remove] FILE\n"
+	      "       ipsecctl dump [--keys]\n"
 	      "       ipsecctl help\n"
 	      "where  OBJECT := { link | sa | protect | spd | policy }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
@@ -122,6 +124,8 @@ static const struct command objects[] = {
 	{ "spd", cmd_spd },
 	{ "policy", cmd_policy },
 	{ "monitor", cmd_monitor },
+	{ "apply", cmd_apply },
+	{ "dump", cmd_dump },
 };
 
 /*

@@ -78,4 +78,8 @@ int policy_monitor(const struct nlmsghdr *nlh,
 /* monitor.c */
 int cmd_monitor(int argc, char **argv);
 
+/* apply.c */
+int cmd_apply(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
 #endif /* IPSECCTL_H */

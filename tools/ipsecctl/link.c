@@ -14,6 +14,7 @@
 #include <linux/ipsecif.h>
 #include <linux/rtnetlink.h>
 
+#include "config.h"
 #include "ipsecctl.h"
 #include "json.h"
 #include "nl.h"
@@ -550,4 +551,165 @@ int cmd_link(int argc, char **argv)
 		return link_show(0, argv);
 	return run_command(link_commands, ARRAY_SIZE(link_commands),
 			   "command", link_usage, argc, argv);
+}
+
+/*
+ * Configuration files (config.c): "link NAME [mode p2p|p2mp] [local ADDR
+ * remote ADDR] [table N] [fwmark N]", the arguments of "link add".
+ */
+
+_Static_assert(CFG_IFNAMSIZ == IFNAMSIZ, "CFG_IFNAMSIZ is IFNAMSIZ");
+
+int link_config_parse(int argc, char **argv, struct cfg_link *link)
+{
+	struct link_params p;
+	int ret;
+
+	if (!argc)
+		return usage_error(link_usage, "missing NAME");
+	ret = check_ifname(link_usage, argv[0]);
+	if (!ret)
+		ret = parse_params(argc - 1, argv + 1, true, &p);
+	if (ret)
+		return ret;
+	memset(link, 0, sizeof(*link));
+	strcpy(link->name, argv[0]);
+	link->mode = p.given & BIT(LINK_PARAM_MODE) ? p.mode : IPSECIF_MODE_P2P;
+	if (p.given & BIT(LINK_PARAM_LOCAL)) {
+		link->local = p.local;
+		link->remote = p.remote;
+	}
+	link->table = p.table;
+	link->fwmark = p.fwmark;
+	return 0;
+}
+
+/* The line of a file, without its defaults (mode p2p, table 0, fwmark 0). */
+void link_config_print(FILE *out, const struct cfg_link *link)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	fputs("link ", out);
+	print_arg(out, link->name);
+	if (link->mode != IPSECIF_MODE_P2P)
+		fprintf(out, " mode %s", mode_name(link->mode));
+	if (link->local.family) {
+		fprintf(out, " local %s",
+			format_addr(&link->local, addr, sizeof(addr)));
+		fprintf(out, " remote %s",
+			format_addr(&link->remote, addr, sizeof(addr)));
+	}
+	if (link->table)
+		fprintf(out, " table %u", link->table);
+	if (link->fwmark)
+		fprintf(out, " fwmark %u", link->fwmark);
+}
+
+static bool same_addr(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return a->family == b->family &&
+	       (!a->family || !memcmp(a->bytes, b->bytes, ip_addr_len(a)));
+}
+
+/*
+ * The mode is fixed at creation, and local/remote cannot be removed from a
+ * live interface: those changes create it again.
+ */
+enum cfg_diff link_config_diff(const struct cfg_link *want,
+			       const struct cfg_link *cur)
+{
+	if (want->mode != cur->mode || (cur->local.family && !want->local.family))
+		return CFG_REPLACE;
+	if (!same_addr(&want->local, &cur->local) ||
+	    !same_addr(&want->remote, &cur->remote) ||
+	    want->table != cur->table || want->fwmark != cur->fwmark)
+		return CFG_CHANGE;
+	return CFG_SAME;
+}
+
+struct link_config_walk {
+	void (*fn)(const struct cfg_link *link, bool ipsecif, void *data);
+	void *data;
+};
+
+static int config_read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_config_walk *walk = data;
+	struct cfg_link link = { 0 };
+	struct link_info info;
+
+	if (link_parse(nlh, &info))
+		return MNL_CB_OK;
+	strcpy(link.name, info.ifname);
+	link.ifindex = info.ifindex;
+	link.mode = info.mode;
+	if (info.local.family && info.remote.family) {
+		link.local = info.local;
+		link.remote = info.remote;
+	}
+	link.table = info.table;
+	link.fwmark = info.fwmark;
+	walk->fn(&link, info.is_ipsecif, walk->data);
+	return MNL_CB_OK;
+}
+
+int link_config_read(void (*fn)(const struct cfg_link *link, bool ipsecif,
+				void *data), void *data)
+{
+	struct link_config_walk walk = { fn, data };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, 0);
+	return rtnl_talk(nlh, config_read_cb, &walk);
+}
+
+/* As "link add" or "link set" with every parameter of @link. */
+static void put_config(struct nlmsghdr *nlh, const struct cfg_link *link,
+		       bool create)
+{
+	struct link_params p = {
+		.given = BIT(LINK_PARAM_TABLE) | BIT(LINK_PARAM_FWMARK),
+		.mode = link->mode,
+		.local = link->local,
+		.remote = link->remote,
+		.table = link->table,
+		.fwmark = link->fwmark,
+	};
+
+	if (create)
+		p.given |= BIT(LINK_PARAM_MODE);
+	if (link->local.family)
+		p.given |= BIT(LINK_PARAM_LOCAL) | BIT(LINK_PARAM_REMOTE);
+	put_linkinfo(nlh, &p);
+}
+
+int link_config_add(const struct cfg_link *link)
+{
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, link->name);
+	put_config(nlh, link, true);
+	return rtnl_talk(nlh, NULL, NULL);
+}
+
+int link_config_change(int ifindex, const struct cfg_link *want)
+{
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg_start(buf, RTM_NEWLINK, 0, ifindex);
+	put_config(nlh, want, false);
+	return rtnl_talk(nlh, NULL, NULL);
+}
+
+int link_config_del(int ifindex)
+{
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg_start(buf, RTM_DELLINK, 0, ifindex);
+	return rtnl_talk(nlh, NULL, NULL);
 }

@@ -13,11 +13,13 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/genetlink.h>
 #include <linux/ipsecif.h>
 
+#include "config.h"
 #include "ipsecctl.h"
 #include "json.h"
 #include "nl.h"
@@ -566,31 +568,31 @@ static const char *proto_name(uint8_t proto)
 }
 
 /* " proto NAME" or " proto N", unless any. */
-static void print_proto_text(uint8_t proto)
+static void print_proto_text(FILE *out, uint8_t proto)
 {
 	const char *name = proto_name(proto);
 
 	if (!proto)
 		return;
 	if (name)
-		printf(" proto %s", name);
+		fprintf(out, " proto %s", name);
 	else
-		printf(" proto %u", proto);
+		fprintf(out, " proto %u", proto);
 }
 
-static void print_addr_range_text(const struct policy *p,
+static void print_addr_range_text(FILE *out, const struct policy *p,
 				  enum policy_param param,
 				  const struct addr_range *range)
 {
 	char buf[RANGE_STRLEN];
 
 	if (p->given & BIT(param))
-		printf(" %s %s", policy_param_names[param],
-		       format_addr_range(range, buf));
+		fprintf(out, " %s %s", policy_param_names[param],
+			format_addr_range(range, buf));
 }
 
 /* " lport N[-M]", or " type N[-M]" for ICMP, unless any. */
-static void print_port_range_text(const struct policy *p,
+static void print_port_range_text(FILE *out, const struct policy *p,
 				  enum policy_param param,
 				  enum policy_param icmp_param,
 				  const struct port_range *range)
@@ -599,9 +601,32 @@ static void print_port_range_text(const struct policy *p,
 
 	if (!has_ports(p, param, range))
 		return;
-	printf(" %s %u", policy_param_names[shown], range->start);
+	fprintf(out, " %s %u", policy_param_names[shown], range->start);
 	if (range->end != range->start)
-		printf("-%u", range->end);
+		fprintf(out, "-%u", range->end);
+}
+
+/*
+ * spd ID priority N dir DIR [action ACTION [sa ID]] [proto P] [local A]
+ * [remote A] [lport P] [rport P]; the action unless !@action
+ */
+static void format_policy(FILE *out, const struct policy *p, bool action)
+{
+	fprintf(out, "spd %u priority %d dir %s", p->spd, p->priority,
+		name_of(dir_names, ARRAY_SIZE(dir_names), p->dir));
+	if (action)
+		fprintf(out, " action %s",
+			name_of(action_names, ARRAY_SIZE(action_names),
+				p->action));
+	if (action && p->given & BIT(POLICY_PARAM_SA))
+		fprintf(out, " sa %u", p->sa);
+	print_proto_text(out, p->proto);
+	print_addr_range_text(out, p, POLICY_PARAM_LOCAL, &p->local);
+	print_addr_range_text(out, p, POLICY_PARAM_REMOTE, &p->remote);
+	print_port_range_text(out, p, POLICY_PARAM_LPORT, POLICY_PARAM_TYPE,
+			      &p->lport);
+	print_port_range_text(out, p, POLICY_PARAM_RPORT, POLICY_PARAM_CODE,
+			      &p->rport);
 }
 
 /*
@@ -610,18 +635,7 @@ static void print_port_range_text(const struct policy *p,
  */
 static void print_policy_text(const struct policy *p, const char *sep)
 {
-	printf("spd %u priority %d dir %s action %s", p->spd, p->priority,
-	       name_of(dir_names, ARRAY_SIZE(dir_names), p->dir),
-	       name_of(action_names, ARRAY_SIZE(action_names), p->action));
-	if (p->given & BIT(POLICY_PARAM_SA))
-		printf(" sa %u", p->sa);
-	print_proto_text(p->proto);
-	print_addr_range_text(p, POLICY_PARAM_LOCAL, &p->local);
-	print_addr_range_text(p, POLICY_PARAM_REMOTE, &p->remote);
-	print_port_range_text(p, POLICY_PARAM_LPORT, POLICY_PARAM_TYPE,
-			      &p->lport);
-	print_port_range_text(p, POLICY_PARAM_RPORT, POLICY_PARAM_CODE,
-			      &p->rport);
+	format_policy(stdout, p, true);
 	if (ipsecctl_opts.stats && p->has_stats) {
 		fputs(sep, stdout);
 		print_u64s_text(policy_stats_names,
@@ -789,4 +803,133 @@ int cmd_policy(int argc, char **argv)
 		return policy_show(0, argv);
 	return run_command(policy_commands, ARRAY_SIZE(policy_commands),
 			   "command", policy_usage, argc, argv);
+}
+
+/*
+ * Configuration files (config.c): "policy spd ID ...", the arguments of
+ * "policy add". A policy is known by its SPD, direction, priority and
+ * selectors (the kernel has at most one of each), written as "policy
+ * show" writes them, and so compared: "type 8" is "lport 8", the whole
+ * range of an address family that the other range shows is left out.
+ */
+
+/* The policy as text: the key without the action, else the whole. */
+static char *config_text(const struct policy *p, bool action)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	format_policy(out, p, action);
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Fills @pol from @p, which it copies; fails only without memory. */
+static int config_fill(const struct policy *p, struct cfg_policy *pol)
+{
+	struct policy *copy = malloc(sizeof(*copy));
+
+	memset(pol, 0, sizeof(*pol));
+	pol->key = config_text(p, false);
+	pol->text = config_text(p, true);
+	if (!copy || !pol->key || !pol->text) {
+		free(copy);
+		free(pol->key);
+		free(pol->text);
+		return -1;
+	}
+	*copy = *p;
+	pol->priv = copy;
+	pol->spd = p->spd;
+	pol->dir = p->dir;
+	pol->action = p->action;
+	pol->priority = p->priority;
+	pol->has_sa = p->given & BIT(POLICY_PARAM_SA);
+	pol->sa = p->sa;
+	return 0;
+}
+
+int policy_config_parse(int argc, char **argv, struct cfg_policy *pol)
+{
+	struct policy p;
+	int ret;
+
+	ret = parse_params(argc, argv, POLICY_ALL,
+			   POLICY_KEY | BIT(POLICY_PARAM_ACTION), &p);
+	if (ret)
+		return ret;
+	if (p.given & BIT(POLICY_PARAM_TYPE))
+		p.given |= BIT(POLICY_PARAM_LPORT);
+	if (p.given & BIT(POLICY_PARAM_CODE))
+		p.given |= BIT(POLICY_PARAM_RPORT);
+	p.given &= ~(BIT(POLICY_PARAM_TYPE) | BIT(POLICY_PARAM_CODE));
+	drop_whole_range(&p);
+	if (config_fill(&p, pol))
+		return usage_error(policy_usage, "out of memory");
+	return 0;
+}
+
+struct policy_config_walk {
+	void (*fn)(struct cfg_policy *pol, void *data);
+	void *data;
+	int error;
+};
+
+static int config_read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct policy_config_walk *walk = data;
+	struct cfg_policy pol;
+	struct policy p;
+
+	if (walk->error || policy_parse(nlh, &p))
+		return MNL_CB_OK;
+	p.has_stats = false;
+	if (config_fill(&p, &pol)) {
+		walk->error = EXIT_FAILURE;
+		return MNL_CB_OK;
+	}
+	walk->fn(&pol, walk->data);
+	return MNL_CB_OK;
+}
+
+int policy_config_read(uint32_t spd, void (*fn)(struct cfg_policy *pol,
+						void *data), void *data)
+{
+	struct policy_config_walk walk = { fn, data, 0 };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_POLICY_GET, NLM_F_DUMP);
+	nl_put_nested_u32(nlh, IPSECIF_A_SPD, IPSECIF_SPD_A_ID, spd);
+	ret = ipsecif_talk(nlh, config_read_cb, &walk);
+	if (!ret && walk.error)
+		fprintf(stderr, "ipsecctl: out of memory\n");
+	return ret ? ret : walk.error;
+}
+
+static int config_request(uint8_t cmd, const struct cfg_policy *pol)
+{
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = ipsecif_msg_start(buf, cmd, 0);
+	put_policy(nlh, pol->priv);
+	return ipsecif_talk(nlh, NULL, NULL);
+}
+
+int policy_config_add(const struct cfg_policy *pol)
+{
+	return config_request(IPSECIF_CMD_POLICY_NEW, pol);
+}
+
+int policy_config_del(const struct cfg_policy *pol)
+{
+	return config_request(IPSECIF_CMD_POLICY_DEL, pol);
 }

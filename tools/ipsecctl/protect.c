@@ -15,6 +15,7 @@
 #include <linux/if.h>
 #include <linux/ipsecif.h>
 
+#include "config.h"
 #include "ipsecctl.h"
 #include "json.h"
 #include "nl.h"
@@ -387,4 +388,117 @@ int cmd_protect(int argc, char **argv)
 		return protect_show(0, argv);
 	return run_command(protect_commands, ARRAY_SIZE(protect_commands),
 			   "command", protect_usage, argc, argv);
+}
+
+/*
+ * Configuration files (config.c): "protect dev NAME [peer ADDR] [tx ID] [rx
+ * ID...]", the arguments of "protect set".
+ */
+
+int protect_config_parse(int argc, char **argv, struct cfg_protect *pr)
+{
+	unsigned int allowed = BIT(PROTECT_PARAM_DEV) |
+			       BIT(PROTECT_PARAM_PEER) |
+			       BIT(PROTECT_PARAM_TX) | BIT(PROTECT_PARAM_RX);
+	struct protect_params p;
+	int ret;
+
+	ret = parse_params(argc, argv, allowed, true, &p);
+	if (ret)
+		return ret;
+	memset(pr, 0, sizeof(*pr));
+	snprintf(pr->ifname, sizeof(pr->ifname), "%s", p.ifname);
+	if (p.given & BIT(PROTECT_PARAM_PEER))
+		pr->peer = p.peer;
+	pr->has_tx = p.given & BIT(PROTECT_PARAM_TX);
+	pr->tx = p.tx;
+	pr->rx_count = p.rx_count;
+	memcpy(pr->rx, p.rx, sizeof(pr->rx));
+	return 0;
+}
+
+void protect_config_print(FILE *out, const struct cfg_protect *pr)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	fputs("protect dev ", out);
+	print_arg(out, pr->ifname);
+	if (pr->peer.family)
+		fprintf(out, " peer %s",
+			format_addr(&pr->peer, addr, sizeof(addr)));
+	if (pr->has_tx)
+		fprintf(out, " tx %u", pr->tx);
+	if (pr->rx_count)
+		fputs(" rx", out);
+	for (i = 0; i < pr->rx_count; i++)
+		fprintf(out, " %u", pr->rx[i]);
+}
+
+struct protect_config_walk {
+	void (*fn)(const struct cfg_protect *pr, void *data);
+	void *data;
+};
+
+static int config_read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct protect_config_walk *walk = data;
+	struct protect_info info;
+	struct cfg_protect pr = { 0 };
+
+	if (protect_parse(nlh, &info))
+		return MNL_CB_OK;
+	memcpy(pr.ifname, info.ifname, sizeof(pr.ifname));
+	pr.peer = info.peer;
+	pr.has_tx = info.has_tx;
+	pr.tx = info.tx;
+	pr.rx_count = info.rx_count;
+	memcpy(pr.rx, info.rx, sizeof(pr.rx));
+	walk->fn(&pr, walk->data);
+	return MNL_CB_OK;
+}
+
+int protect_config_read(void (*fn)(const struct cfg_protect *pr, void *data),
+			void *data)
+{
+	struct protect_config_walk walk = { fn, data };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
+	return ipsecif_talk(nlh, config_read_cb, &walk);
+}
+
+/* PROTECT_SET (with the SAs) or PROTECT_DEL of @pr. */
+static int config_request(uint8_t cmd, const struct cfg_protect *pr)
+{
+	struct protect_params p = { .ifname = pr->ifname };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	p.given = BIT(PROTECT_PARAM_DEV);
+	if (pr->peer.family) {
+		p.given |= BIT(PROTECT_PARAM_PEER);
+		p.peer = pr->peer;
+	}
+	if (cmd == IPSECIF_CMD_PROTECT_SET) {
+		if (pr->has_tx)
+			p.given |= BIT(PROTECT_PARAM_TX);
+		p.tx = pr->tx;
+		p.rx_count = pr->rx_count;
+		memcpy(p.rx, pr->rx, sizeof(p.rx));
+	}
+	nlh = ipsecif_msg_start(buf, cmd, 0);
+	put_protect(nlh, &p);
+	return ipsecif_talk(nlh, NULL, NULL);
+}
+
+int protect_config_set(const struct cfg_protect *pr)
+{
+	return config_request(IPSECIF_CMD_PROTECT_SET, pr);
+}
+
+int protect_config_del(const struct cfg_protect *pr)
+{
+	return config_request(IPSECIF_CMD_PROTECT_DEL, pr);
 }

@@ -14,6 +14,7 @@
 #include <linux/genetlink.h>
 #include <linux/ipsecif.h>
 
+#include "config.h"
 #include "ipsecctl.h"
 #include "json.h"
 #include "nl.h"
@@ -312,4 +313,100 @@ int cmd_spd(int argc, char **argv)
 		return spd_show(0, argv);
 	return run_command(spd_commands, ARRAY_SIZE(spd_commands), "command",
 			   spd_usage, argc, argv);
+}
+
+/*
+ * Configuration files (config.c): "spd ID [dev NAME]...", the SPD and the
+ * interfaces it is attached to ("spd attach ID dev NAME").
+ */
+
+/* The id, and the names after each "dev" in @devs (argc / 2 of them). */
+int spd_config_parse(int argc, char **argv, uint32_t *id, char **devs,
+		     unsigned int *n_devs)
+{
+	int i, ret;
+
+	*n_devs = 0;
+	if (!argc)
+		return usage_error(spd_usage, "missing ID");
+	ret = parse_u32_arg(spd_usage, "ID", argv[0], id);
+	for (i = 1; !ret && i < argc; i += 2) {
+		if (strcmp(argv[i], "dev"))
+			return usage_error(spd_usage,
+					   "unknown argument \"%s\": expected \"dev\"",
+					   argv[i]);
+		if (i + 1 == argc)
+			return usage_error(spd_usage,
+					   "missing value for \"dev\"");
+		ret = check_ifname(spd_usage, argv[i + 1]);
+		devs[(*n_devs)++] = argv[i + 1];
+	}
+	return ret;
+}
+
+struct spd_config_walk {
+	void (*fn)(uint32_t id, const uint32_t *ifindexes, unsigned int count,
+		   void *data);
+	void *data;
+};
+
+static int config_read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct spd_config_walk *walk = data;
+	const struct nlattr *attr;
+	uint32_t ifindexes[256];
+	struct spd_info info;
+	unsigned int count = 0;
+
+	if (spd_parse(nlh, &info))
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(attr, info.spd)
+		if (mnl_attr_get_type(attr) == IPSECIF_SPD_A_IFINDEX &&
+		    count < ARRAY_SIZE(ifindexes) &&
+		    nl_get_u32(attr, &ifindexes[count]))
+			count++;
+	walk->fn(info.id, ifindexes, count, walk->data);
+	return MNL_CB_OK;
+}
+
+int spd_config_read(void (*fn)(uint32_t id, const uint32_t *ifindexes,
+			       unsigned int count, void *data), void *data)
+{
+	struct spd_config_walk walk = { fn, data };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SPD_GET, NLM_F_DUMP);
+	return ipsecif_talk(nlh, config_read_cb, &walk);
+}
+
+static int config_request(uint8_t cmd, uint32_t id, const char *ifname)
+{
+	struct spd_params p = { .has_id = true, .id = id, .ifname = ifname };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = ipsecif_msg_start(buf, cmd, 0);
+	put_params(nlh, &p);
+	return ipsecif_talk(nlh, NULL, NULL);
+}
+
+int spd_config_add(uint32_t id)
+{
+	return config_request(IPSECIF_CMD_SPD_NEW, id, NULL);
+}
+
+int spd_config_del(uint32_t id)
+{
+	return config_request(IPSECIF_CMD_SPD_DEL, id, NULL);
+}
+
+int spd_config_attach(uint32_t id, const char *ifname)
+{
+	return config_request(IPSECIF_CMD_SPD_ATTACH, id, ifname);
+}
+
+int spd_config_detach(uint32_t id, const char *ifname)
+{
+	return config_request(IPSECIF_CMD_SPD_DETACH, id, ifname);
 }

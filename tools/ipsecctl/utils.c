@@ -182,11 +182,35 @@ void show_list_close(struct json_writer *jw)
 		json_array_close(jw);
 }
 
+/* Where usage errors go instead of stderr, while captured. */
+static char *capture_buf;
+static size_t capture_len;
+
+/*
+ * From now on, usage_error() writes its message (without the usage) to
+ * @buf, of @len bytes, instead of printing it: for the parsers of the
+ * objects when a configuration file, not the command line, is wrong. NULL
+ * prints them again.
+ */
+void usage_error_capture(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 /* Prints why the command line is wrong, then @usage; returns EXIT_USAGE. */
 int usage_error(usage_fn usage, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (capture_buf) {
+		va_start(ap, fmt);
+		vsnprintf(capture_buf, capture_len, fmt, ap);
+		va_end(ap);
+		return EXIT_USAGE;
+	}
 	fputs("ipsecctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -303,4 +327,24 @@ int split_args(char *line, char **argv)
 			return argc;
 		in++;
 	}
+}
+
+/*
+ * Writes @word as one argument that split_args() reads back: as it is if
+ * it is plain, else in single quotes (double quotes if it has a single
+ * quote).
+ */
+void print_arg(FILE *out, const char *word)
+{
+	const char *plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_.,:+-=@%/";
+
+	if (*word && word[strspn(word, plain)] == '\0') {
+		fputs(word, out);
+		return;
+	}
+	if (strchr(word, '\''))
+		fprintf(out, "\"%s\"", word);
+	else
+		fprintf(out, "'%s'", word);
 }

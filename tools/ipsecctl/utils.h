@@ -71,6 +71,7 @@ void show_list_close(struct json_writer *jw);
 /* utils.c: command lines */
 int usage_error(usage_fn usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void usage_error_capture(char *buf, size_t len);
 int parse_u32_arg(usage_fn usage, const char *what, const char *arg,
 		  uint32_t *val);
 int check_ifname(usage_fn usage, const char *name);
@@ -78,5 +79,6 @@ int check_no_more(usage_fn usage, int argc, char **argv, int max);
 int run_command(const struct command *commands, size_t count,
 		const char *what, usage_fn usage, int argc, char **argv);
 int split_args(char *line, char **argv);
+void print_arg(FILE *out, const char *word);
 
 #endif /* IPSECCTL_UTILS_H */
