@@ -477,6 +477,20 @@ profile() {
 	perf report -i $data --stdio --no-children --sort sym -g none \
 		--percent-limit 0.7 2>/dev/null |
 		awk '/^ +[0-9.]+%/' | head -n 40 | sed "s/^ */$tag   /"
+	# The tunnel's own code (ipsecif's, or xfrm's and ESP's; the AEAD
+	# and the stack they share aside), the crypto, and idle.
+	perf report -i $data --stdio --no-children --sort sym -g none 2>/dev/null |
+		awk -v tag="$tag" '/^ +[0-9.]+%/ {
+			p = $1 + 0; s = $NF
+			if (s ~ /^ipsecif_/) own["ipsecif"] += p
+			else if (s ~ /^(xfrm|__xfrm|esp_|esp4_|esp6_|esp_output|esp_input|xfrmi_)/) own["xfrm+esp"] += p
+			else if (s ~ /(aes|gcm|ghash|chacha|poly1305|sha256|authenc|crypto_|_encrypt_|_decrypt_|_initial_num_blocks|_zero_cipher|_T_[0-9])/) crypto += p
+			else if (s ~ /^(native_safe_halt|default_idle|acpi_idle)/) idle += p
+		}
+		END {
+			for (k in own) printf "%s   own code (%s): %.1f%%\n", tag, k, own[k]
+			printf "%s   crypto: %.1f%%, idle: %.1f%%\n", tag, crypto, idle
+		}'
 	# who calls the hottest functions (idle aside)
 	perf report -i $data --stdio --no-children --sort sym -g caller,2,callee,function \
 		--percent-limit 2.5 2>/dev/null |
