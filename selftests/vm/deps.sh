@@ -15,7 +15,8 @@ LANE=${2:-stock}
 PACKAGES=(build-essential make gcc linux-headers-amd64 libmnl-dev libssl-dev
 	  pkg-config qemu-system-x86 busybox-static kmod cpio iproute2 iperf3
 	  tcpdump iputils-ping jq mawk rsync sparse xz-utils nftables ethtool
-	  clang python3 wireguard-tools gnuplot-nox linux-perf)
+	  clang python3 wireguard-tools gnuplot-nox linux-perf
+	  strongswan-swanctl charon-systemd)
 [ "$LANE" = debug ] && PACKAGES+=(linux-source-6.1 bc flex bison libelf-dev
 				  libssl-dev dwarves)
 

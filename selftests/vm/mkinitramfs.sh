@@ -55,6 +55,18 @@ for tool in "${tools[@]}"; do
 	copy_binary "$tool" >/dev/null
 	rm -f "$root$(realpath "$tool")"
 done
+# strongSwan (strongswan.sh): charon, swanctl and the plugins an IKEv2
+# PSK exchange with AES-GCM needs; the libraries come with them (RUNPATH
+# /usr/lib/ipsec). The test writes its own configuration.
+if [ -x /usr/sbin/charon-systemd ]; then
+	copy_binary /usr/sbin/charon-systemd
+	copy_binary /usr/sbin/swanctl
+	for plugin in random nonce aes sha1 sha2 hmac kdf gmp kernel-netlink \
+		      socket-default vici; do
+		copy_binary "/usr/lib/ipsec/plugins/libstrongswan-$plugin.so"
+	done
+fi
+
 # ip's ipsecif plugin, where the distribution's ip looks for it
 plugin=$top/tools/iproute2/link_ipsecif.so
 if [ -e "$plugin" ]; then

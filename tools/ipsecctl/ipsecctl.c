@@ -18,6 +18,7 @@
 #include "ipsecctl.h"
 #include "nl.h"
 #include "utils.h"
+#include "xfrmsync.h"
 
 struct ipsecctl_options ipsecctl_opts;
 
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 	      "       ipsecctl [-j] [-s] monitor\n"
 	      "       ipsecctl apply [--dry-run] [--verbose] [--remove] FILE\n"
 	      "       ipsecctl dump [--keys]\n"
+	      "       ipsecctl xfrm-sync dev NAME if-id ID [peer ADDR] [-v] [--once] [--dry-run]\n"
 	      "       ipsecctl help\n"
 	      "where  OBJECT := { link | sa | protect | spd | policy }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
@@ -126,6 +128,7 @@ static const struct command objects[] = {
 	{ "monitor", cmd_monitor },
 	{ "apply", cmd_apply },
 	{ "dump", cmd_dump },
+	{ "xfrm-sync", cmd_xfrm_sync },
 };
 
 /*
