@@ -142,7 +142,7 @@ test_invalid_attributes() {
 		$IFLA_IPSECIF_LOCAL:ip4:192.0.2.1 $IFLA_IPSECIF_REMOTE:ip4:192.0.2.2
 	refused "Attribute failed policy validation" $IFLA_IPSECIF_TABLE:u8:1
 	# ipsecctl prints the kernel's message.
-	expect_fail "Error: ipsecif: local and remote are for p2p interfaces only" \
+	expect_fail "Error: link bad0: ipsecif: local and remote are for p2p interfaces only" \
 		in_ns a ipsecctl link add bad0 mode p2mp local 192.0.2.1 remote 192.0.2.2
 	! link_exists a bad0 || fail "ipsecctl created bad0"
 	# The valid form of the same request works.

@@ -65,6 +65,8 @@ if [ -x /usr/sbin/charon-systemd ]; then
 		      socket-default vici; do
 		copy_binary "/usr/lib/ipsec/plugins/libstrongswan-$plugin.so"
 	done
+	# glibc loads it for pthread_cancel(), which ldd cannot see
+	copy "$(realpath "$(gcc -print-file-name=libgcc_s.so.1)")"
 fi
 
 # ip's ipsecif plugin, where the distribution's ip looks for it

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "ipsecctl.h"
+#include "nl.h"
 #include "utils.h"
 
 enum cfg_kind {
@@ -765,9 +766,27 @@ static void print_action(FILE *out, const struct action *a)
 	fputc('\n', out);
 }
 
+/* Names the object of @a ("sa 10") in the errors of its requests. */
+static void set_object(const struct action *a)
+{
+	char text[512];
+	FILE *out = fmemopen(text, sizeof(text), "w");
+
+	if (!out) {
+		nl_clear_object();
+		return;
+	}
+	print_object(out, a, false);
+	fclose(out);
+	text[sizeof(text) - 1] = '\0';
+	nl_set_object("%s", text);
+}
+
 static int run_action(const struct action *a)
 {
 	const struct cfg_attach *at = a->obj;
+
+	set_object(a);
 
 	switch (a->kind) {
 	case KIND_LINK:

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 	      "       ipsecctl xfrm-sync dev NAME if-id ID [peer ADDR] [-v] [--once] [--dry-run]\n"
 	      "       ipsecctl help\n"
 	      "where  OBJECT := { link | sa | protect | spd | policy }\n"
-	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }\n", out);
+	      "       OPTIONS := { -j[son] | -p[retty] | -s[tats] }, -s twice for details\n", out);
 }
 
 /*
@@ -146,8 +146,11 @@ int ipsecif_show(struct nlmsghdr *nlh, mnl_cb_t cb)
 	return ret;
 }
 
+/* Runs one command, whose errors name nothing of an earlier one. */
 static int run_object(int argc, char **argv)
 {
+	command_reset();
+	nl_clear_object();
 	if (!argc)
 		return usage_error(usage, "missing OBJECT");
 	return run_command(objects, ARRAY_SIZE(objects), "object", usage,
@@ -165,6 +168,7 @@ static int run_line(char *line, size_t len)
 		fprintf(stderr, "ipsecctl: %s\n", strerror(errno));
 		return EXIT_FAILURE;
 	}
+	command_reset();
 	argc = split_args(line, argv);
 	if (argc < 0)
 		ret = usage_error(usage, "unterminated quote");
@@ -243,7 +247,9 @@ static int parse_options(int argc, char **argv, const char **batch,
 		} else if (is_option(argv[i], "p", "pretty")) {
 			ipsecctl_opts.pretty = true;
 		} else if (is_option(argv[i], "s", "stats")) {
-			ipsecctl_opts.stats = true;
+			/* As ip(8): -s -s shows more than -s. */
+			if (ipsecctl_opts.stats < STATS_DETAILS)
+				ipsecctl_opts.stats++;
 		} else if (is_option(argv[i], "V", "Version")) {
 			*version = true;
 		} else if (is_option(argv[i], "b", "batch")) {

@@ -3,6 +3,7 @@
 #define IPSECCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libmnl/libmnl.h>
@@ -15,11 +16,18 @@ enum {
 	EXIT_KERNEL = 2,	/* the kernel refused it, or netlink failed */
 };
 
+/* How much of the counters -s, given once or more, asks for. */
+enum {
+	STATS_NONE,
+	STATS_SUMMARY,		/* -s */
+	STATS_DETAILS,		/* -s -s: drops and errors by reason */
+};
+
 /* The global options given before the object. */
 struct ipsecctl_options {
 	bool json;
 	bool pretty;
-	bool stats;
+	unsigned int stats;	/* STATS_*, the times -s was given, at most 2 */
 };
 
 struct json_writer;
@@ -56,9 +64,16 @@ int ipsecif_listen(struct nl_handle *nl, uint16_t *family);
 int cmd_link(int argc, char **argv);
 
 /* sa.c */
+struct sa_counters;
+struct u64s;
 int cmd_sa(int argc, char **argv);
 int sa_monitor(const struct nlmsghdr *nlh, const struct monitor_event *event,
 	       struct json_writer *jw);
+int sa_counters_read(struct sa_counters **list, size_t *count);
+const struct u64s *sa_counters_find(const struct sa_counters *list,
+				    size_t count, uint32_t id);
+void sa_counters_print_text(const struct u64s *stats);
+void sa_counters_print_json(struct json_writer *jw, const struct u64s *stats);
 
 /* protect.c */
 int cmd_protect(int argc, char **argv);

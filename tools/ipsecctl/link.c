@@ -316,6 +316,7 @@ static int link_get(const char *name, struct link_info *info)
 	ret = check_ifname(link_usage, name);
 	if (ret)
 		return ret;
+	nl_set_object("link %s", name);
 	nlh = link_msg_start(buf, RTM_GETLINK, 0, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	memset(info, 0, sizeof(*info));
@@ -323,7 +324,7 @@ static int link_get(const char *name, struct link_info *info)
 	if (ret)
 		return ret;
 	if (!info->is_ipsecif) {
-		fprintf(stderr, "ipsecctl: %s is not an ipsecif interface\n",
+		fprintf(stderr, "ipsecctl: link %s: not an ipsecif interface\n",
 			name);
 		return EXIT_USAGE;
 	}
@@ -346,6 +347,7 @@ static int link_add(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	nl_set_object("link %s", argv[0]);
 	nlh = link_msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, argv[0]);
 	put_linkinfo(nlh, &p);
@@ -399,12 +401,30 @@ static int link_del(int argc, char **argv)
 	return rtnl_talk(nlh, NULL, NULL);
 }
 
+/*
+ * With -s, the packets, bytes, errors and drops of each direction; with
+ * -s -s, each followed by its errors by kind, as "ip -s -s link" shows
+ * them.
+ */
 static void print_stats_text(const struct rtnl_link_stats64 *s)
 {
+	bool details = ipsecctl_opts.stats >= STATS_DETAILS;
+
 	printf("    RX: packets %llu bytes %llu errors %llu dropped %llu\n",
 	       s->rx_packets, s->rx_bytes, s->rx_errors, s->rx_dropped);
+	if (details)
+		printf("    RX errors: length %llu crc %llu frame %llu fifo %llu missed %llu over %llu nohandler %llu\n",
+		       s->rx_length_errors, s->rx_crc_errors,
+		       s->rx_frame_errors, s->rx_fifo_errors,
+		       s->rx_missed_errors, s->rx_over_errors,
+		       s->rx_nohandler);
 	printf("    TX: packets %llu bytes %llu errors %llu dropped %llu\n",
 	       s->tx_packets, s->tx_bytes, s->tx_errors, s->tx_dropped);
+	if (details)
+		printf("    TX errors: aborted %llu fifo %llu window %llu heartbeat %llu carrier %llu collisions %llu\n",
+		       s->tx_aborted_errors, s->tx_fifo_errors,
+		       s->tx_window_errors, s->tx_heartbeat_errors,
+		       s->tx_carrier_errors, s->collisions);
 }
 
 /*
@@ -435,22 +455,52 @@ static void print_link_text(const struct link_info *info)
 		print_stats_text(&info->stats);
 }
 
-/* As "ip -j -s link show" names them. */
+/* The errors by kind of -s -s, as "ip -j -s -s link show" names them. */
+static void print_rx_errors_json(struct json_writer *jw,
+				 const struct rtnl_link_stats64 *s)
+{
+	json_uint(jw, "length_errors", s->rx_length_errors);
+	json_uint(jw, "crc_errors", s->rx_crc_errors);
+	json_uint(jw, "frame_errors", s->rx_frame_errors);
+	json_uint(jw, "fifo_errors", s->rx_fifo_errors);
+	json_uint(jw, "missed_errors", s->rx_missed_errors);
+	json_uint(jw, "over_errors", s->rx_over_errors);
+	json_uint(jw, "nohandler", s->rx_nohandler);
+}
+
+static void print_tx_errors_json(struct json_writer *jw,
+				 const struct rtnl_link_stats64 *s)
+{
+	json_uint(jw, "aborted_errors", s->tx_aborted_errors);
+	json_uint(jw, "fifo_errors", s->tx_fifo_errors);
+	json_uint(jw, "window_errors", s->tx_window_errors);
+	json_uint(jw, "heartbeat_errors", s->tx_heartbeat_errors);
+	json_uint(jw, "carrier_errors", s->tx_carrier_errors);
+	json_uint(jw, "collisions", s->collisions);
+}
+
+/* As "ip -j -s link show" names them; -s -s adds the errors by kind. */
 static void print_stats_json(struct json_writer *jw,
 			     const struct rtnl_link_stats64 *s)
 {
+	bool details = ipsecctl_opts.stats >= STATS_DETAILS;
+
 	json_object_open(jw, "stats64");
 	json_object_open(jw, "rx");
 	json_uint(jw, "bytes", s->rx_bytes);
 	json_uint(jw, "packets", s->rx_packets);
 	json_uint(jw, "errors", s->rx_errors);
 	json_uint(jw, "dropped", s->rx_dropped);
+	if (details)
+		print_rx_errors_json(jw, s);
 	json_object_close(jw);
 	json_object_open(jw, "tx");
 	json_uint(jw, "bytes", s->tx_bytes);
 	json_uint(jw, "packets", s->tx_packets);
 	json_uint(jw, "errors", s->tx_errors);
 	json_uint(jw, "dropped", s->tx_dropped);
+	if (details)
+		print_tx_errors_json(jw, s);
 	json_object_close(jw);
 	json_object_close(jw);
 }
@@ -506,6 +556,7 @@ static int show_all(void)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	nl_set_object("link show");
 	nlh = link_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, 0);
 	show_list_open(&jw);
 	ret = rtnl_talk(nlh, show_cb, &jw);
@@ -660,6 +711,7 @@ int link_config_read(void (*fn)(const struct cfg_link *link, bool ipsecif,
 	char buf[NL_MSG_SIZE];
 	struct nlmsghdr *nlh;
 
+	nl_set_object("link show");
 	nlh = link_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, 0);
 	return rtnl_talk(nlh, config_read_cb, &walk);
 }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,20 +239,54 @@ static const char *ext_ack_msg(const struct nlmsghdr *nlh, unsigned int offset)
 	return msg && *msg ? msg : NULL;
 }
 
+/*
+ * What the requests being sent are about, as the command line names it
+ * ("sa 12", "link ipsec0"), for the messages of their errors; "" for none.
+ */
+static char object[256];
+
+void nl_set_object(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(object, sizeof(object), fmt, ap);
+	va_end(ap);
+}
+
+void nl_clear_object(void)
+{
+	object[0] = '\0';
+}
+
+/* "LEVEL: " and the object with a colon, if there is one. */
+static void print_level(const char *level)
+{
+	fprintf(stderr, "%s: ", level);
+	if (object[0])
+		fprintf(stderr, "%s: ", object);
+}
+
 static void print_ext_ack(const char *level, const char *msg)
 {
 	bool has_period = msg[strlen(msg) - 1] == '.';
 
-	fprintf(stderr, "%s: %s%s\n", level, msg, has_period ? "" : ".");
+	print_level(level);
+	fprintf(stderr, "%s%s\n", msg, has_period ? "" : ".");
 }
 
-/* "Error: <message>." or, without a message, "Error: <strerror>". */
+/*
+ * "Error: [OBJECT: ]<message>." or, without a message, "Error: [OBJECT:
+ * ]<strerror>".
+ */
 static void print_error(const char *msg, int error)
 {
-	if (msg)
+	if (msg) {
 		print_ext_ack("Error", msg);
-	else
-		fprintf(stderr, "Error: %s\n", strerror(-error));
+		return;
+	}
+	print_level("Error");
+	fprintf(stderr, "%s\n", strerror(-error));
 }
 
 /*
@@ -387,8 +422,10 @@ static int talk(struct nl_handle *nl, struct nlmsghdr *nlh,
 	if (exchange_run(nl, nlh, exchange) == MNL_CB_STOP)
 		return 0;
 	err = errno ? errno : EPROTO;
-	if (!exchange->reported)
-		fprintf(stderr, "Error: netlink: %s\n", strerror(err));
+	if (!exchange->reported) {
+		print_level("Error");
+		fprintf(stderr, "netlink: %s\n", strerror(err));
+	}
 	return -err;
 }
 

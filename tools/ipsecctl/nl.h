@@ -29,6 +29,8 @@ void nl_close(struct nl_handle *nl);
 struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags);
 int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	    void *data);
+void nl_set_object(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nl_clear_object(void);
 
 /* nl.c: attributes */
 struct nlattr *nl_nest_start(struct nlmsghdr *nlh, uint16_t type);

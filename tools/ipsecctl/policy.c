@@ -740,6 +740,31 @@ int policy_monitor(const struct nlmsghdr *nlh,
 }
 
 /*
+ * What errors of a request about @p name: "policy spd ID priority N dir
+ * DIR" and its selectors, as "policy show" writes them.
+ */
+static void set_object(const struct policy *p)
+{
+	struct policy key = *p;
+	char text[512];
+	FILE *out;
+
+	if (key.given & BIT(POLICY_PARAM_TYPE))
+		key.given |= BIT(POLICY_PARAM_LPORT);
+	if (key.given & BIT(POLICY_PARAM_CODE))
+		key.given |= BIT(POLICY_PARAM_RPORT);
+	out = fmemopen(text, sizeof(text), "w");
+	if (!out) {
+		nl_set_object("policy spd %u priority %d", p->spd, p->priority);
+		return;
+	}
+	format_policy(out, &key, false);
+	fclose(out);
+	text[sizeof(text) - 1] = '\0';
+	nl_set_object("policy %s", text);
+}
+
+/*
  * Sends @cmd with the policy that @argv describes; for
  * IPSECIF_CMD_POLICY_GET, a dump of the SPD's policies, in the order the
  * kernel matches them, shown.
@@ -757,6 +782,10 @@ static int policy_request(uint8_t cmd, unsigned int allowed,
 	if (ret)
 		return ret;
 
+	if (show)
+		nl_set_object("spd %u", p.spd);
+	else
+		set_object(&p);
 	nlh = ipsecif_msg_start(buf, cmd, show ? NLM_F_DUMP : 0);
 	if (show)
 		nl_put_nested_u32(nlh, IPSECIF_A_SPD, IPSECIF_SPD_A_ID, p.spd);
@@ -906,6 +935,7 @@ int policy_config_read(uint32_t spd, void (*fn)(struct cfg_policy *pol,
 	struct nlmsghdr *nlh;
 	int ret;
 
+	nl_set_object("spd %u", spd);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_POLICY_GET, NLM_F_DUMP);
 	nl_put_nested_u32(nlh, IPSECIF_A_SPD, IPSECIF_SPD_A_ID, spd);
 	ret = ipsecif_talk(nlh, config_read_cb, &walk);

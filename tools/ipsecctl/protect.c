@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/genetlink.h>
@@ -183,6 +184,18 @@ static void put_protect(struct nlmsghdr *nlh, const struct protect_params *p)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/* "protect dev NAME [peer ADDR]", what errors of requests about it name. */
+static void set_object(const char *ifname, const struct ip_addr *peer)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (peer->family)
+		nl_set_object("protect dev %s peer %s", ifname,
+			      format_addr(peer, addr, sizeof(addr)));
+	else
+		nl_set_object("protect dev %s", ifname);
+}
+
 /* Sends @cmd about the protection that @argv names (and sets). */
 static int protect_request(uint8_t cmd, unsigned int allowed, int argc,
 			   char **argv)
@@ -196,6 +209,7 @@ static int protect_request(uint8_t cmd, unsigned int allowed, int argc,
 	if (ret)
 		return ret;
 
+	set_object(p.ifname, &p.peer);
 	nlh = ipsecif_msg_start(buf, cmd, 0);
 	put_protect(nlh, &p);
 	return ipsecif_talk(nlh, NULL, NULL);
@@ -272,6 +286,17 @@ static int protect_parse(const struct nlmsghdr *nlh,
 	return 0;
 }
 
+/*
+ * What "protect show" prints with: the JSON writer, and with -s -s
+ * (@counters) those of the SAs.
+ */
+struct protect_show {
+	struct json_writer jw;
+	bool counters;
+	struct sa_counters *sas;
+	size_t sa_count;
+};
+
 /* dev NAME [peer ADDR] [tx ID] [rx ID...] */
 static void print_protect_text(const struct protect_info *info)
 {
@@ -313,18 +338,79 @@ static void print_protect_members(struct json_writer *jw,
 	json_array_close(jw);
 }
 
+/* "    tx|rx sa ID: packets N bytes N drops N lost N", if it has counters. */
+static void print_sa_counters_text(const struct protect_show *show,
+				   const char *dir, uint32_t id)
+{
+	const struct u64s *stats = sa_counters_find(show->sas, show->sa_count,
+						    id);
+
+	if (!stats)
+		return;
+	printf("    %s sa %u:", dir, id);
+	sa_counters_print_text(stats);
+	putchar('\n');
+}
+
+/* {"id": ID, "packets": N, ...}, if the SA has counters. */
+static void print_sa_counters_json(struct protect_show *show,
+				   const char *key, uint32_t id)
+{
+	const struct u64s *stats = sa_counters_find(show->sas, show->sa_count,
+						    id);
+
+	if (!stats)
+		return;
+	json_object_open(&show->jw, key);
+	json_uint(&show->jw, "id", id);
+	sa_counters_print_json(&show->jw, stats);
+	json_object_close(&show->jw);
+}
+
+/*
+ * With -s -s, the counters of the protection's SAs: a line each, or
+ * "sa_stats" with "tx" and "rx" (an array). SAs without counters (deleted
+ * since) are left out.
+ */
+static void print_sas_counters(struct protect_show *show,
+			       const struct protect_info *info)
+{
+	unsigned int i;
+
+	if (!show->counters)
+		return;
+	if (!ipsecctl_opts.json) {
+		if (info->has_tx)
+			print_sa_counters_text(show, "tx", info->tx);
+		for (i = 0; i < info->rx_count; i++)
+			print_sa_counters_text(show, "rx", info->rx[i]);
+		return;
+	}
+	json_object_open(&show->jw, "sa_stats");
+	if (info->has_tx)
+		print_sa_counters_json(show, "tx", info->tx);
+	json_array_open(&show->jw, "rx");
+	for (i = 0; i < info->rx_count; i++)
+		print_sa_counters_json(show, NULL, info->rx[i]);
+	json_array_close(&show->jw);
+	json_object_close(&show->jw);
+}
+
 static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct protect_show *show = data;
 	struct protect_info info;
 
 	if (protect_parse(nlh, &info))
 		return MNL_CB_OK;
 	if (ipsecctl_opts.json) {
-		json_object_open(data, NULL);
-		print_protect_members(data, &info, true);
-		json_object_close(data);
+		json_object_open(&show->jw, NULL);
+		print_protect_members(&show->jw, &info, true);
+		print_sas_counters(show, &info);
+		json_object_close(&show->jw);
 	} else {
 		print_protect_text(&info);
+		print_sas_counters(show, &info);
 	}
 	return MNL_CB_OK;
 }
@@ -357,9 +443,13 @@ int protect_monitor(const struct nlmsghdr *nlh,
 	return 0;
 }
 
-/* A dump, of one interface's protections if "dev" is given. */
+/*
+ * A dump, of one interface's protections if "dev" is given; with -s -s, the
+ * counters of all SAs are read first, for those of each protection.
+ */
 static int protect_show(int argc, char **argv)
 {
+	struct protect_show show = { 0 };
 	char buf[NL_MSG_SIZE];
 	struct protect_params p;
 	struct nlmsghdr *nlh;
@@ -368,11 +458,25 @@ static int protect_show(int argc, char **argv)
 	ret = parse_params(argc, argv, BIT(PROTECT_PARAM_DEV), false, &p);
 	if (ret)
 		return ret;
+	show.counters = ipsecctl_opts.stats >= STATS_DETAILS;
+	if (show.counters) {
+		ret = sa_counters_read(&show.sas, &show.sa_count);
+		if (ret)
+			return ret;
+	}
 
+	if (p.ifname)
+		nl_set_object("protect dev %s", p.ifname);
+	else
+		nl_set_object("protect show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
 	if (p.ifname)
 		mnl_attr_put_strz(nlh, IPSECIF_A_IFNAME, p.ifname);
-	return ipsecif_show(nlh, show_cb);
+	show_list_open(&show.jw);
+	ret = ipsecif_talk(nlh, show_cb, &show);
+	show_list_close(&show.jw);
+	free(show.sas);
+	return ret;
 }
 
 static const struct command protect_commands[] = {
@@ -465,6 +569,7 @@ int protect_config_read(void (*fn)(const struct cfg_protect *pr, void *data),
 	char buf[NL_MSG_SIZE];
 	struct nlmsghdr *nlh;
 
+	nl_set_object("protect show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
 	return ipsecif_talk(nlh, config_read_cb, &walk);
 }

@@ -263,9 +263,17 @@ static const uint16_t event_counters[] = {
 	[IPSECIF_SA_EVENT_INTEGRITY] = IPSECIF_STATS_A_DROP_INTEGRITY,
 };
 
+/*
+ * The counters of the text that are not drops; the drops, by reason, are
+ * shown with -s -s, and summed up as "drops" with -s.
+ */
 static const char *const stats_names[] = {
 	[IPSECIF_STATS_A_PACKETS] = "packets",
 	[IPSECIF_STATS_A_BYTES] = "bytes",
+	[IPSECIF_STATS_A_LOST] = "lost",
+};
+
+static const char *const drop_names[] = {
 	[IPSECIF_STATS_A_DROP_REPLAY] = "replay",
 	[IPSECIF_STATS_A_DROP_INTEGRITY] = "integrity",
 	[IPSECIF_STATS_A_DROP_TRAILER] = "trailer",
@@ -275,7 +283,6 @@ static const char *const stats_names[] = {
 	[IPSECIF_STATS_A_DROP_SEQ_EXHAUSTED] = "seq-exhausted",
 	[IPSECIF_STATS_A_DROP_CRYPTO] = "crypto",
 	[IPSECIF_STATS_A_DROP_EXPIRED] = "expired",
-	[IPSECIF_STATS_A_LOST] = "lost",
 };
 
 static const char *const stats_json_names[] = {
@@ -977,6 +984,7 @@ static int sa_add(int argc, char **argv)
 	if (!p.encap_type)
 		p.given &= ~BIT(IPSECIF_SA_A_ENCAP);
 
+	nl_set_object("sa %u", p.id);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_NEW, 0);
 	put_sa(nlh, &p);
 	return ipsecif_talk(nlh, NULL, NULL);
@@ -998,6 +1006,7 @@ static int sa_del(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	nl_set_object("sa %u", id);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_DEL, 0);
 	put_sa_id(nlh, id);
 	return ipsecif_talk(nlh, NULL, NULL);
@@ -1013,6 +1022,7 @@ static int sa_flush(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	nl_set_object("sa flush");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_FLUSH, 0);
 	return ipsecif_talk(nlh, NULL, NULL);
 }
@@ -1180,6 +1190,8 @@ static int sa_update(int argc, char **argv)
 	int ret;
 
 	ret = parse_command(argc, argv, SA_UPDATE, &p);
+	if (!ret)
+		nl_set_object("sa %u", p.id);
 	if (!ret && p.given & BIT(IPSECIF_SA_A_FLAGS))
 		ret = merge_flags(&p);
 	if (ret)
@@ -1363,6 +1375,57 @@ static void print_head_text(const struct sa_info *info,
 		printf(" seq-in %llu", (unsigned long long)info->seq_in);
 }
 
+/* The total of the drop counters that @stats has; false if it has none. */
+static bool sum_drops(const struct u64s *stats, uint64_t *sum)
+{
+	bool any = false;
+	size_t i;
+
+	*sum = 0;
+	for (i = 0; i < ARRAY_SIZE(drop_names); i++) {
+		if (drop_names[i] && stats->present & BIT(i)) {
+			*sum += stats->value[i];
+			any = true;
+		}
+	}
+	return any;
+}
+
+static void print_counter_text(const struct u64s *stats, unsigned int type)
+{
+	if (stats->present & BIT(type))
+		printf(" %s %" PRIu64, stats_names[type], stats->value[type]);
+}
+
+/* " packets N bytes N drops N lost N": the counters, drops summed up. */
+static void print_summary_text(const struct u64s *stats)
+{
+	uint64_t drops;
+
+	print_counter_text(stats, IPSECIF_STATS_A_PACKETS);
+	print_counter_text(stats, IPSECIF_STATS_A_BYTES);
+	if (sum_drops(stats, &drops))
+		printf(" drops %" PRIu64, drops);
+	print_counter_text(stats, IPSECIF_STATS_A_LOST);
+}
+
+/*
+ * With -s, "stats: packets N bytes N drops N lost N"; with -s -s, also
+ * "drops: replay N integrity N ...", the drops by reason.
+ */
+static void print_stats_text(const struct sa_info *info,
+			     const struct sa_layout *layout)
+{
+	if (!ipsecctl_opts.stats || !(info->present & BIT(IPSECIF_SA_A_STATS)))
+		return;
+	printf("%s stats:", layout->sep);
+	print_summary_text(&info->stats);
+	if (ipsecctl_opts.stats < STATS_DETAILS)
+		return;
+	printf("%s drops:", layout->sep);
+	print_u64s_text(drop_names, ARRAY_SIZE(drop_names), &info->stats);
+}
+
 static void print_sa_text(const struct sa_info *info,
 			  const struct sa_layout *layout)
 {
@@ -1371,11 +1434,7 @@ static void print_sa_text(const struct sa_info *info,
 	print_encap_text(info, layout);
 	print_outer_text(info, layout);
 	print_lifetimes_text(info, layout);
-	if (ipsecctl_opts.stats && info->present & BIT(IPSECIF_SA_A_STATS)) {
-		printf("%s stats:", layout->sep);
-		print_u64s_text(stats_names, ARRAY_SIZE(stats_names),
-				&info->stats);
-	}
+	print_stats_text(info, layout);
 	putchar('\n');
 }
 
@@ -1552,10 +1611,130 @@ static int sa_show(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	if (argc)
+		nl_set_object("sa %u", id);
+	else
+		nl_set_object("sa show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_GET, argc ? 0 : NLM_F_DUMP);
 	if (argc)
 		put_sa_id(nlh, id);
 	return ipsecif_show(nlh, show_cb);
+}
+
+/*
+ * The counters of the SAs, for "protect show -s -s", which shows those of
+ * a protection's SAs with it.
+ */
+struct sa_counters {
+	uint32_t id;
+	struct u64s stats;
+};
+
+struct sa_counters_list {
+	struct sa_counters *items;
+	size_t count;
+	size_t size;
+	bool no_memory;
+};
+
+static int counters_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sa_counters_list *list = data;
+	struct sa_counters *items;
+	struct sa_info info;
+	size_t size;
+
+	if (list->no_memory || sa_parse(nlh, &info) ||
+	    !(info.present & BIT(IPSECIF_SA_A_STATS)))
+		return MNL_CB_OK;
+	if (list->count == list->size) {
+		size = list->size ? 2 * list->size : 64;
+		items = realloc(list->items, size * sizeof(*items));
+		if (!items) {
+			list->no_memory = true;
+			return MNL_CB_OK;
+		}
+		list->items = items;
+		list->size = size;
+	}
+	list->items[list->count].id = info.id;
+	list->items[list->count].stats = info.stats;
+	list->count++;
+	return MNL_CB_OK;
+}
+
+static int compare_counters(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sa_counters *)a)->id;
+	uint32_t y = ((const struct sa_counters *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Reads the counters of every SA into *@list, sorted by id, for
+ * sa_counters_find(); the caller frees it. Returns an exit status.
+ */
+int sa_counters_read(struct sa_counters **list, size_t *count)
+{
+	struct sa_counters_list l = { 0 };
+	char buf[NL_MSG_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nl_set_object("sa show");
+	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_GET, NLM_F_DUMP);
+	ret = ipsecif_talk(nlh, counters_cb, &l);
+	if (!ret && l.no_memory) {
+		fprintf(stderr, "ipsecctl: out of memory\n");
+		ret = EXIT_FAILURE;
+	}
+	if (ret) {
+		free(l.items);
+		return ret;
+	}
+	if (l.count)
+		qsort(l.items, l.count, sizeof(*l.items), compare_counters);
+	*list = l.items;
+	*count = l.count;
+	return EXIT_SUCCESS;
+}
+
+/* The counters of the SA @id, or NULL if it has none (any more). */
+const struct u64s *sa_counters_find(const struct sa_counters *list,
+				    size_t count, uint32_t id)
+{
+	const struct sa_counters key = { .id = id }, *found;
+
+	if (!count)
+		return NULL;
+	found = bsearch(&key, list, count, sizeof(*list), compare_counters);
+	return found ? &found->stats : NULL;
+}
+
+/* " packets N bytes N drops N lost N", as "sa show -s" shows them. */
+void sa_counters_print_text(const struct u64s *stats)
+{
+	print_summary_text(stats);
+}
+
+static void print_counter_json(struct json_writer *jw,
+			       const struct u64s *stats, unsigned int type)
+{
+	if (stats->present & BIT(type))
+		json_uint(jw, stats_json_names[type], stats->value[type]);
+}
+
+/* The members "packets", "bytes", "drops" (the total) and "lost". */
+void sa_counters_print_json(struct json_writer *jw, const struct u64s *stats)
+{
+	uint64_t drops;
+
+	print_counter_json(jw, stats, IPSECIF_STATS_A_PACKETS);
+	print_counter_json(jw, stats, IPSECIF_STATS_A_BYTES);
+	if (sum_drops(stats, &drops))
+		json_uint(jw, "drops", drops);
+	print_counter_json(jw, stats, IPSECIF_STATS_A_LOST);
 }
 
 static const char *event_name(uint8_t event)
@@ -2139,6 +2318,7 @@ int sa_config_read(void (*fn)(struct cfg_sa *sa, void *data), void *data)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	nl_set_object("sa show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_GET, NLM_F_DUMP);
 	ret = ipsecif_talk(nlh, config_read_cb, &walk);
 	if (!ret && walk.error)

@@ -252,6 +252,22 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * What errors of a request about @p name: "spd ID", "spd ID dev NAME"
+ * (attach), "spd dev NAME" (detach) or, for a dump, "spd show".
+ */
+static void set_object(const struct spd_params *p)
+{
+	if (p->has_id && p->ifname)
+		nl_set_object("spd %u dev %s", p->id, p->ifname);
+	else if (p->has_id)
+		nl_set_object("spd %u", p->id);
+	else if (p->ifname)
+		nl_set_object("spd dev %s", p->ifname);
+	else
+		nl_set_object("spd show");
+}
+
+/*
  * Sends @cmd about what @argv names: for IPSECIF_CMD_SPD_GET, one SPD by
  * its id or a dump of them all, shown.
  */
@@ -267,6 +283,7 @@ static int spd_request(uint8_t cmd, unsigned int args, int argc, char **argv)
 	if (ret)
 		return ret;
 
+	set_object(&p);
 	nlh = ipsecif_msg_start(buf, cmd, show && !p.has_id ? NLM_F_DUMP : 0);
 	put_params(nlh, &p);
 	return show ? ipsecif_show(nlh, show_cb) : ipsecif_talk(nlh, NULL, NULL);
@@ -376,6 +393,7 @@ int spd_config_read(void (*fn)(uint32_t id, const uint32_t *ifindexes,
 	char buf[NL_MSG_SIZE];
 	struct nlmsghdr *nlh;
 
+	nl_set_object("spd show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SPD_GET, NLM_F_DUMP);
 	return ipsecif_talk(nlh, config_read_cb, &walk);
 }

@@ -200,7 +200,27 @@ void usage_error_capture(char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* Prints why the command line is wrong, then @usage; returns EXIT_USAGE. */
+/* The words of the command being run ("sa add"), for its usage errors. */
+static char command[64];
+
+/* A new command starts: run_command() records its words from now on. */
+void command_reset(void)
+{
+	command[0] = '\0';
+}
+
+static void command_add(const char *word)
+{
+	size_t len = strlen(command);
+
+	snprintf(command + len, sizeof(command) - len, "%s%s", len ? " " : "",
+		 word);
+}
+
+/*
+ * Prints why the command line is wrong, after the command ("ipsecctl: sa
+ * add: ..."), then @usage; returns EXIT_USAGE.
+ */
 int usage_error(usage_fn usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -212,6 +232,8 @@ int usage_error(usage_fn usage, const char *fmt, ...)
 		return EXIT_USAGE;
 	}
 	fputs("ipsecctl: ", stderr);
+	if (command[0])
+		fprintf(stderr, "%s: ", command);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -266,9 +288,12 @@ int run_command(const struct command *commands, size_t count,
 			usage(stdout);
 		return ret;
 	}
-	for (i = 0; i < count; i++)
-		if (!strcmp(argv[0], commands[i].name))
+	for (i = 0; i < count; i++) {
+		if (!strcmp(argv[0], commands[i].name)) {
+			command_add(commands[i].name);
 			return commands[i].run(argc - 1, argv + 1);
+		}
+	}
 	return usage_error(usage, "unknown %s \"%s\"", what, argv[0]);
 }
 

@@ -69,6 +69,7 @@ void show_list_open(struct json_writer *jw);
 void show_list_close(struct json_writer *jw);
 
 /* utils.c: command lines */
+void command_reset(void);
 int usage_error(usage_fn usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void usage_error_capture(char *buf, size_t len);

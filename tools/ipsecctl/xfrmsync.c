@@ -646,6 +646,7 @@ static bool sa_new(const struct xs_sa *sa)
 	struct nlattr *nest;
 
 	print_sa_add(sa);
+	nl_set_object("sa 0x%08x", sa->spi);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_NEW, 0);
 	nest = nl_nest_start(nlh, IPSECIF_A_SA);
 	mnl_attr_put_u32(nlh, IPSECIF_SA_A_ID, sa->spi);
@@ -687,6 +688,7 @@ static bool sa_update(const struct xs_sa *sa)
 	printf(" (%s)\n", dir_name(sa));
 	fflush(stdout);
 
+	nl_set_object("sa 0x%08x", sa->spi);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_UPDATE, 0);
 	nest = nl_nest_start(nlh, IPSECIF_A_SA);
 	mnl_attr_put_u32(nlh, IPSECIF_SA_A_ID, sa->spi);
@@ -705,12 +707,25 @@ static bool sa_del(uint32_t id)
 	struct nlmsghdr *nlh;
 
 	say("sa del 0x%08x", id);
+	nl_set_object("sa 0x%08x", id);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_DEL, 0);
 	nl_put_nested_u32(nlh, IPSECIF_A_SA, IPSECIF_SA_A_ID, id);
 	if (request(nlh, buf))
 		return true;
 	complain("SA 0x%08x not deleted", id);
 	return false;
+}
+
+/* "protect dev NAME [peer ADDR]", in the errors of the requests. */
+static void set_protect_object(void)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	if (xs.peer.family)
+		nl_set_object("protect dev %s peer %s", xs.ifname,
+			      addr_str(&xs.peer, peer));
+	else
+		nl_set_object("protect dev %s", xs.ifname);
 }
 
 static void put_protect(struct nlmsghdr *nlh, const struct xs_protect *pr)
@@ -736,6 +751,7 @@ static bool protect_set(const struct xs_protect *pr)
 	struct nlmsghdr *nlh;
 
 	print_protect("set", pr);
+	set_protect_object();
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_SET, 0);
 	put_protect(nlh, pr);
 	if (request(nlh, buf))
@@ -750,6 +766,7 @@ static bool protect_del(void)
 	struct nlmsghdr *nlh;
 
 	print_protect("del", NULL);
+	set_protect_object();
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_DEL, 0);
 	put_protect(nlh, NULL);
 	if (request(nlh, buf))
@@ -1159,6 +1176,7 @@ static int xfrm_dump(void)
 		return EXIT_KERNEL;
 	for (i = 0; i < xs.count; i++)
 		xs.sas[i].dumped = false;
+	nl_set_object("xfrm state");
 	nlh = nl_msg_start(buf, XFRM_MSG_GETSA, NLM_F_DUMP);
 	mnl_attr_put_u8(nlh, XFRMA_PROTO, IPPROTO_ESP);
 	if (nl_talk(&xs.requests, nlh, xfrm_msg_cb, "dumped"))
@@ -1302,11 +1320,13 @@ static int read_ipsecif(void)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	nl_set_object("protect dev %s", xs.ifname);
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_PROTECT_GET, NLM_F_DUMP);
 	mnl_attr_put_strz(nlh, IPSECIF_A_IFNAME, xs.ifname);
 	ret = ipsecif_talk(nlh, protect_cb, NULL);
 	if (ret)
 		return ret;
+	nl_set_object("sa show");
 	nlh = ipsecif_msg_start(buf, IPSECIF_CMD_SA_GET, NLM_F_DUMP);
 	return ipsecif_talk(nlh, found_cb, NULL);
 }
