@@ -137,6 +137,18 @@ add_result() {
 	total_skip=$((total_skip + s))
 }
 
+# add_host_result LOG: counts the KTAP results of a host-side step; a step
+# that passed nothing failed (returns 1 then).
+add_host_result() {
+	local p f
+	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
+			     END {print p+0, f+0}' "$1")
+	[ "$p" -gt 0 ] || f=$((f + 1))
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$p" -gt 0 ]
+}
+
 # Host-side unit tests of kernel code built in userspace (KTAP).
 if [ -z "$TESTS" ] || [[ ",$TESTS," == *,unit,* ]]; then
 	echo "# host unit tests"
@@ -147,11 +159,7 @@ if [ -z "$TESTS" ] || [[ ",$TESTS," == *,unit,* ]]; then
 		# states kept in files
 		make -s -C "$TOP/tools/ipsecctl" test 2>&1
 	} | tee "$unit_out" | sed 's/^/    /'
-	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
-			     END {print p+0, f+0}' "$unit_out")
-	[ "$p" -gt 0 ] || f=$((f + 1))
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
+	add_host_result "$unit_out" || true
 fi
 
 # ipsecctl's command line under libFuzzer (ASan, UBSan), on the host, with
@@ -162,11 +170,7 @@ if [ "$LANE" = stock ] && { [ -z "$TESTS" ] || [[ ",$TESTS," == *,fuzz-ipsecctl,
 	make -s -C "$TOP/tools/ipsecctl/fuzz" run OUT="$BUILDDIR/fuzz" \
 		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" 2>&1 | tee "$fuzz_out" |
 		grep -E '^(not )?ok |^# ' | sed 's/^/    /'
-	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
-			     END {print p+0, f+0}' "$fuzz_out")
-	[ "$p" -gt 0 ] || f=$((f + 1))
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
+	add_host_result "$fuzz_out" || true
 fi
 
 # The packages (make deb): built, installed on this host (DKMS builds the
@@ -176,11 +180,7 @@ if [ "$LANE" = stock ] && { [ -z "$TESTS" ] || [[ ",$TESTS," == *,packaging,* ]]
 	pkg_out=$BUILDDIR/logs/packaging-$STAMP.out
 	"$TOP/selftests/packaging.sh" "$BUILDDIR" >"$pkg_out" 2>&1 || true
 	grep -E '^ *(not )?ok |^ *# ' "$pkg_out" | sed 's/^/    /'
-	read -r p f < <(awk '/^ *ok [0-9]+ /{p++} /^ *not ok [0-9]+ /{f++}
-			     END {print p+0, f+0}' "$pkg_out")
-	[ "$p" -gt 0 ] || { tail -n 20 "$pkg_out"; f=$((f + 1)); }
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
+	add_host_result "$pkg_out" || tail -n 20 "$pkg_out"
 fi
 
 # What the guest runs: all, or the named scripts but those run here.
