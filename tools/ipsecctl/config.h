@@ -3,8 +3,9 @@
  * Configuration files (ipsecif.conf(5)): the objects of a file or of the
  * kernel as "apply" compares them and "dump" prints them. config.c reads
  * files and holds states, apply.c plans and makes the changes; each object
- * file (link.c, sa.c, protect.c, spd.c, policy.c) parses, reads, prints,
- * compares and sends its own objects, with the grammar of its commands.
+ * file (link.c, sa_config.c, protect.c, spd.c, policy.c) parses, reads,
+ * prints, compares and sends its own objects, with the grammar of its
+ * commands.
  */
 #ifndef IPSECCTL_CONFIG_H
 #define IPSECCTL_CONFIG_H
@@ -43,7 +44,7 @@ struct cfg_link {
 	unsigned int line;	/* in the file; 0: the kernel's */
 };
 
-/* "sa ID ...": what the object files need; the rest is sa.c's (@priv). */
+/* "sa ID ...": what the object files need; the rest is sa_config.c's. */
 struct cfg_sa {
 	uint32_t id;
 	uint32_t spi;
@@ -52,7 +53,7 @@ struct cfg_sa {
 	bool redacted;		/* a key was CFG_REDACTED */
 	bool keys_unknown;	/* the kernel did not show the keys */
 	unsigned int line;
-	void *priv;		/* sa.c's, freed with free() */
+	void *priv;		/* sa_config.c's, freed with free() */
 };
 
 /* "protect dev NAME [peer ADDR] [tx ID] [rx ID...]" */
@@ -106,7 +107,7 @@ int link_config_add(const struct cfg_link *link);
 int link_config_change(int ifindex, const struct cfg_link *want);
 int link_config_del(int ifindex);
 
-/* sa.c */
+/* sa_config.c */
 int sa_config_parse(int argc, char **argv, struct cfg_sa *sa);
 void sa_config_print(FILE *out, const struct cfg_sa *sa, bool keys,
 		     const char *sep);
