@@ -6,9 +6,10 @@
  * of its network namespace and mirrors every ESP SA of one interface id into
  * an ipsecif SA with the same SPI, endpoints, algorithms and keys, and keeps
  * the protection of one ipsecif interface (or of one peer of a p2mp one) in
- * step: a new inbound SA joins the RX set, a new outbound SA becomes the TX
- * SA, and an SA that xfrm deleted leaves, a grace period later, the
- * protection and then ipsecif. Rekeying thus becomes the hitless sequence
+ * step: a new inbound SA joins the RX set, the outbound SA that the
+ * daemon's outbound policy names (else the newest) becomes the TX SA, and
+ * an SA that xfrm deleted leaves, a grace period later, the protection and
+ * then ipsecif. Rekeying thus becomes the hitless sequence
  * new RX, new TX, old RX gone, whatever the order of the daemon's changes.
  *
  * The ipsecif SA id of an SA is its SPI; an SA is inbound if its destination
@@ -126,6 +127,7 @@ struct xsync {
 	struct xs_sa sas[XS_MAX_SAS];
 	unsigned int count;
 	uint64_t seen;
+	uint32_t policy_spi;	/* the SPI the outbound policy names; 0: none */
 	struct xs_protect cur;	/* the protection as ipsecif has it */
 	struct xs_found *found;	/* at the start only */
 	size_t found_count;
@@ -789,12 +791,13 @@ static bool preferred(const struct xs_sa *a, const struct xs_sa *b)
 }
 
 /*
- * The protection the table asks for: the preferred outbound SA sends, the
- * IPSECIF_MAX_RX_SA preferred inbound ones receive.
+ * The protection the table asks for: the outbound SA that the outbound
+ * policy names sends, if it is there and not deleted, else the preferred
+ * one; the IPSECIF_MAX_RX_SA preferred inbound ones receive.
  */
 static void wanted_protect(struct xs_protect *pr)
 {
-	const struct xs_sa *tx = NULL, *rx[IPSECIF_MAX_RX_SA];
+	const struct xs_sa *tx = NULL, *named = NULL, *rx[IPSECIF_MAX_RX_SA];
 	unsigned int i, j, n = 0;
 
 	memset(pr, 0, sizeof(*pr));
@@ -806,6 +809,8 @@ static void wanted_protect(struct xs_protect *pr)
 		if (!sa->inbound) {
 			if (!tx || preferred(sa, tx))
 				tx = sa;
+			if (sa->spi == xs.policy_spi && !sa->dead_at)
+				named = sa;
 			continue;
 		}
 		/* Insertion into rx[], most preferred first. */
@@ -817,6 +822,8 @@ static void wanted_protect(struct xs_protect *pr)
 		if (n < IPSECIF_MAX_RX_SA)
 			n++;
 	}
+	if (named)
+		tx = named;
 	if (tx) {
 		pr->has_tx = true;
 		pr->tx = tx->spi;
@@ -1130,6 +1137,48 @@ static void on_flush(const struct nlmsghdr *nlh)
 		sa_gone(&xs.sas[i], "flushed");
 }
 
+/*
+ * NEWPOLICY, UPDPOLICY (and a dump's policies): struct
+ * xfrm_userpolicy_info, then the templates. The ESP template of an
+ * outbound policy of the if_id names the SA that xfrm would send with, if
+ * the daemon gives SPIs in templates: strongSwan does, and installs the
+ * outbound SA of a rekeyed CHILD_SA on the responder at once, before the
+ * peer has the matching inbound SA, but moves the policy to it only once
+ * the initiator's DELETE says the peer has. Following the policy, ipsecif
+ * switches when xfrm would have.
+ */
+static void on_policy(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	const struct xfrm_user_tmpl *tmpl;
+	struct xfrm_userpolicy_info p;
+	uint32_t if_id = 0, spi = 0;
+	size_t i, n;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
+		return;
+	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));
+	nl_parse_attrs(nlh, sizeof(p), tb, XFRMA_MAX);
+	nl_get_u32(tb[XFRMA_IF_ID], &if_id);
+	tmpl = attr_data(tb[XFRMA_TMPL], sizeof(*tmpl));
+	if (p.dir != XFRM_POLICY_OUT || if_id != xs.if_id || !tmpl)
+		return;
+	n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(*tmpl);
+	for (i = 0; i < n; i++) {
+		if (tmpl[i].id.proto == IPPROTO_ESP) {
+			spi = ntohl(tmpl[i].id.spi);
+			break;
+		}
+	}
+	if (spi == xs.policy_spi)
+		return;
+	if (spi)
+		verbose("xfrm: the outbound policy names SA 0x%08x", spi);
+	else
+		verbose("xfrm: the outbound policy names no SA");
+	xs.policy_spi = spi;
+}
+
 static int xfrm_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[XFRMA_MAX + 1];
@@ -1157,6 +1206,10 @@ static int xfrm_msg_cb(const struct nlmsghdr *nlh, void *data)
 	case XFRM_MSG_FLUSHSA:
 		on_flush(nlh);
 		break;
+	case XFRM_MSG_NEWPOLICY:
+	case XFRM_MSG_UPDPOLICY:
+		on_policy(nlh);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -1164,6 +1217,7 @@ static int xfrm_msg_cb(const struct nlmsghdr *nlh, void *data)
 /*
  * Dumps xfrm's SAs into the table: what the dump does not have any more
  * is gone (a grace period later). The dump lists the newest SAs first.
+ * Then the policies, for the SA that the outbound one names.
  */
 static int xfrm_dump(void)
 {
@@ -1190,6 +1244,10 @@ static int xfrm_dump(void)
 		if (sa->seen >= first)
 			sa->seen = first + xs.seen - sa->seen;
 	}
+	nl_set_object("xfrm policy");
+	nlh = nl_msg_start(buf, XFRM_MSG_GETPOLICY, NLM_F_DUMP);
+	if (nl_talk(&xs.requests, nlh, xfrm_msg_cb, "dumped"))
+		return EXIT_KERNEL;
 	return EXIT_SUCCESS;
 }
 
@@ -1374,6 +1432,7 @@ static int listen_xfrm(void)
 		return EXIT_KERNEL;
 	nl_set_rcvbuf(&xs.events, XS_RCVBUF);
 	if (nl_join_group(&xs.events, XFRMNLGRP_SA) ||
+	    nl_join_group(&xs.events, XFRMNLGRP_POLICY) ||
 	    nl_join_group(&xs.events, XFRMNLGRP_EXPIRE))
 		return EXIT_KERNEL;
 	return EXIT_SUCCESS;

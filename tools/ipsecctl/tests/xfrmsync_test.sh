@@ -3,7 +3,7 @@
 #
 # Host tests of "ipsecctl xfrm-sync" (make test): canned xfrm notifications,
 # built here byte by byte as the kernel sends them (struct xfrm_usersa_info
-# and its attributes, DELSA, EXPIRE, FLUSHSA), are fed to
+# and its attributes, DELSA, EXPIRE, FLUSHSA, NEWPOLICY, UPDPOLICY), are fed to
 # "xfrm-sync --dry-run --input FILE", which prints the ipsecif changes it
 # would make. NLMSG_NOOP in the input stands for a grace period passing. No
 # kernel module and no root: the only kernel request is a route lookup,
@@ -18,15 +18,17 @@ trap 'rm -rf "$TMP"' EXIT
 # gen: reads one event a line on stdin, writes the netlink messages.
 #   sa TYPE SPI SRC DST IF_ID ADD_TIME ALG... [esn W] [window W] [encap S D]
 #   del SPI DST IF_ID | expire SPI DST IF_ID soft|hard | flush PROTO | noop
-# TYPE: new (XFRM_MSG_NEWSA) or upd (XFRM_MSG_UPDSA). ALG: aead NAME KEYLEN
+#   policy TYPE in|out IF_ID SPI     (an ESP template naming SPI; 0: none)
+# TYPE: new (XFRM_MSG_NEWSA, NEWPOLICY) or upd (XFRM_MSG_UPDSA, UPDPOLICY). ALG: aead NAME KEYLEN
 # ICV | enc NAME KEYLEN | trunc NAME KEYLEN BITS | none; a key is KEYLEN
 # bytes of the SPI's low byte. Layouts: include/uapi/linux/xfrm.h (x86_64).
 gen() {
 	perl -e '
 use strict;
 my ($NEWSA, $DELSA, $EXPIRE, $UPDSA, $FLUSHSA) = (16, 17, 24, 26, 28);
-my ($A_CRYPT, $A_ENCAP, $A_SA, $A_AEAD, $A_TRUNC, $A_ESN, $A_IF_ID) =
-	(2, 4, 6, 18, 20, 23, 31);
+my ($NEWPOLICY, $UPDPOLICY) = (19, 25);
+my ($A_CRYPT, $A_ENCAP, $A_TMPL, $A_SA, $A_AEAD, $A_TRUNC, $A_ESN, $A_IF_ID) =
+	(2, 4, 5, 6, 18, 20, 23, 31);
 sub pad { my $s = shift; $s . "\0" x ((4 - length($s) % 4) % 4) }
 sub attr { my ($t, $p) = @_; pad(pack("SS", 4 + length($p), $t) . $p) }
 sub msg { my ($t, $p) = @_; pack("LSSLL", 16 + length($p), $t, 0, 0, 0) . pad($p) }
@@ -92,6 +94,18 @@ while (<STDIN>) {
 			    attr($A_IF_ID, pack("L", $if_id)));
 	} elsif ($k eq "flush") {
 		$out .= msg($FLUSHSA, pack("C", $w[0]));
+	} elsif ($k eq "policy") {
+		my ($type, $dir, $if_id, $spi) = @w;
+		# struct xfrm_userpolicy_info: sel (56), lft (64), curlft
+		# (32), priority, index, dir, action, flags, share; 168 bytes.
+		# struct xfrm_user_tmpl: id (daddr, spi, proto), family, saddr,
+		# reqid, mode, share, optional, aalgos, ealgos, calgos; 64.
+		my $tmpl = pack("a16 N C x3 S x2 a16 L C C C x L L L",
+				addr("0.0.0.0"), hex($spi), 50, 2, addr("0.0.0.0"),
+				1, 1, 0, 0, ~0, ~0, ~0);
+		$out .= msg($type eq "new" ? $NEWPOLICY : $UPDPOLICY,
+			    pack("x160 C C C C x4", $dir eq "out" ? 1 : 0, 0, 0, 0) .
+			    attr($A_TMPL, $tmpl) . attr($A_IF_ID, pack("L", $if_id)));
 	} elsif ($k eq "noop") {
 		$out .= msg(1, "");
 	}
@@ -105,7 +119,7 @@ GCM='aead rfc4106(gcm(aes)) 20 128'
 
 failed=0
 n=0
-total=4
+total=5
 echo "KTAP version 1"
 echo "1..$total"
 
@@ -252,6 +266,47 @@ sa del 0xc0000002
 sa del 0xc0000003
 EOF
 check "hard expiry and flush: the protection and the SAs are removed"
+
+# 5. The responder of a rekey: strongSwan adds the new outbound SA at
+# once but moves the outbound policy to it (the template's SPI) only when
+# the initiator's DELETE shows the peer can receive with it: TX follows the
+# policy, not the newest SA. Policies of other if_ids, inbound ones: no
+# change. A policy naming an SA that is not there: the newest sends.
+gen >"$TMP/in" <<EOF
+sa upd c0000001 $R $L 42 100 $GCM
+sa new c0000002 $L $R 42 100 $GCM window 0
+policy new out 42 c0000002
+policy new in 42 c0000001
+sa upd c0000003 $R $L 42 200 $GCM
+sa new c0000004 $L $R 42 200 $GCM window 0
+sa upd c0000005 $R $L 42 250 $GCM
+policy upd out 7 c0000004
+policy upd in 42 c0000003
+policy upd out 42 c0000004
+del c0000002 $R 42
+del c0000001 $L 42
+noop
+sa new c0000006 $L $R 42 300 $GCM window 0
+policy upd out 42 c0000099
+EOF
+cat >"$TMP/expect" <<EOF
+sa add 0xc0000001 spi 0xc0000001 mode tunnel src $R dst $L aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 32 (inbound)
+protect set dev ipsec0 rx 0xc0000001
+sa add 0xc0000002 spi 0xc0000002 mode tunnel src $L dst $R aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 0 (outbound)
+protect set dev ipsec0 tx 0xc0000002 rx 0xc0000001
+sa add 0xc0000003 spi 0xc0000003 mode tunnel src $R dst $L aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 32 (inbound)
+protect set dev ipsec0 tx 0xc0000002 rx 0xc0000003 0xc0000001
+sa add 0xc0000004 spi 0xc0000004 mode tunnel src $L dst $R aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 0 (outbound)
+sa add 0xc0000005 spi 0xc0000005 mode tunnel src $R dst $L aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 32 (inbound)
+protect set dev ipsec0 tx 0xc0000002 rx 0xc0000005 0xc0000003 0xc0000001
+protect set dev ipsec0 tx 0xc0000004 rx 0xc0000005 0xc0000003 0xc0000001
+protect set dev ipsec0 tx 0xc0000004 rx 0xc0000005 0xc0000003
+sa del 0xc0000001
+sa del 0xc0000002
+sa add 0xc0000006 spi 0xc0000006 mode tunnel src $L dst $R aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 0 (outbound)
+protect set dev ipsec0 tx 0xc0000006 rx 0xc0000005 0xc0000003
+EOF
+check "TX follows the SA the outbound policy names (a rekey's responder)"
 
 echo "# $((n - failed)) passed, $failed failed"
 exit $failed
