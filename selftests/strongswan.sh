@@ -340,12 +340,16 @@ test_restart() {
 	before=$(sa_json a "$tx" .seq_out)
 	bg_stop sync-a TERM
 	bg_start a sync-a ipsecctl xfrm-sync dev ipsec0 if-id $IF_ID -v
-	wait_long 30 grep -q adopted "$SCRATCH/sync-a.out"
+	wait_long 30 grep -q adopted "$SCRATCH/sync-a.out" ||
+		{ swan_state; fail "the restarted xfrm-sync adopted nothing"; }
 	sleep 1
 	expect_eq "adopted" 2 "$(grep -c '^sa 0x[0-9a-f]* adopted' "$SCRATCH/sync-a.out")"
 	grep -v -e adopted -e '^xfrm: ' -e '^protect set' "$SCRATCH/sync-a.out" &&
 		fail "xfrm-sync changed more than the protection"
 	expect_eq "a's protection tx" "$tx" "$(prot a | jq .tx)"
+	# it read xfrm's policies: the outbound one names the TX SA
+	grep -q "^xfrm: outbound policy [0-9]* names SA $(printf 0x%08x "$tx")\$" \
+		"$SCRATCH/sync-a.out" || fail "xfrm-sync said: $(cat "$SCRATCH/sync-a.out")"
 	got=$(ping_received a -c 10 -i 0.05 -W 2 10.0.0.2)
 	expect_eq "echoes answered" 10 "$got"
 	after=$(sa_json a "$tx" .seq_out)
@@ -358,7 +362,7 @@ test_terminate() {
 	swan_pair ipsecif
 	swan a --terminate --ike t >/dev/null
 	for side in a b; do
-		wait_long 30 no_sas $side
+		wait_long 30 no_sas $side || fail "SAs left in $side: $(sa_ids $side)"
 		expect_eq "protections of $side" 0 \
 			"$(in_ns $side ipsecctl -j protect show dev ipsec0 | jq length)"
 		expect_eq "carrier of ipsec0 in $side" 0 \

@@ -58,6 +58,8 @@
 #define XS_GRACE_MS	500
 /* SAs of the if_id tracked at once: one CHILD_SA has 2, 4 while rekeyed. */
 #define XS_MAX_SAS	64
+/* Outbound policies of the if_id that name an SA: one per selector pair. */
+#define XS_MAX_POLICIES	64
 /* The longest key, in bytes, as "ip xfrm state" allows. */
 #define XS_KEY_MAX	512
 /* ipsecif's largest replay window. */
@@ -110,6 +112,12 @@ struct xs_protect {
 	uint32_t rx[IPSECIF_MAX_RX_SA];
 };
 
+/* An outbound policy of the if_id whose ESP template names an SA. */
+struct xs_policy {
+	uint32_t index;		/* xfrm's policy index */
+	uint32_t spi;		/* host order, not 0 */
+};
+
 /* An ipsecif SA found at the start whose id is its SPI: ours, maybe. */
 struct xs_found {
 	struct xs_sa sa;
@@ -127,7 +135,8 @@ struct xsync {
 	struct xs_sa sas[XS_MAX_SAS];
 	unsigned int count;
 	uint64_t seen;
-	uint32_t policy_spi;	/* the SPI the outbound policy names; 0: none */
+	struct xs_policy policies[XS_MAX_POLICIES];
+	unsigned int policy_count;
 	struct xs_protect cur;	/* the protection as ipsecif has it */
 	struct xs_found *found;	/* at the start only */
 	size_t found_count;
@@ -790,10 +799,23 @@ static bool preferred(const struct xs_sa *a, const struct xs_sa *b)
 	return a->seen > b->seen;
 }
 
+/* Whether an outbound policy of the if_id names the SA with @spi. */
+static bool policy_names(uint32_t spi)
+{
+	unsigned int i;
+
+	for (i = 0; i < xs.policy_count; i++)
+		if (xs.policies[i].spi == spi)
+			return true;
+	return false;
+}
+
 /*
- * The protection the table asks for: the outbound SA that the outbound
- * policy names sends, if it is there and not deleted, else the preferred
- * one; the IPSECIF_MAX_RX_SA preferred inbound ones receive.
+ * The protection the table asks for: the preferred outbound SA that an
+ * outbound policy names sends (within its grace period too: strongSwan
+ * moves the policy before it deletes the SA, and deletes and adds an SA
+ * it moves to new addresses), else the preferred outbound SA; the
+ * IPSECIF_MAX_RX_SA preferred inbound ones receive.
  */
 static void wanted_protect(struct xs_protect *pr)
 {
@@ -809,7 +831,8 @@ static void wanted_protect(struct xs_protect *pr)
 		if (!sa->inbound) {
 			if (!tx || preferred(sa, tx))
 				tx = sa;
-			if (sa->spi == xs.policy_spi && !sa->dead_at)
+			if (policy_names(sa->spi) &&
+			    (!named || preferred(sa, named)))
 				named = sa;
 			continue;
 		}
@@ -1137,46 +1160,124 @@ static void on_flush(const struct nlmsghdr *nlh)
 		sa_gone(&xs.sas[i], "flushed");
 }
 
-/*
- * NEWPOLICY, UPDPOLICY (and a dump's policies): struct
- * xfrm_userpolicy_info, then the templates. The ESP template of an
- * outbound policy of the if_id names the SA that xfrm would send with, if
- * the daemon gives SPIs in templates: strongSwan does, and installs the
- * outbound SA of a rekeyed CHILD_SA on the responder at once, before the
- * peer has the matching inbound SA, but moves the policy to it only once
- * the initiator's DELETE says the peer has. Following the policy, ipsecif
- * switches when xfrm would have.
- */
-static void on_policy(const struct nlmsghdr *nlh)
+/* Forgets the outbound policy with @index, if it named an SA. */
+static void policy_gone(uint32_t index, const char *why)
 {
-	const struct nlattr *tb[XFRMA_MAX + 1];
-	const struct xfrm_user_tmpl *tmpl;
-	struct xfrm_userpolicy_info p;
-	uint32_t if_id = 0, spi = 0;
-	size_t i, n;
+	unsigned int i;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
+	for (i = 0; i < xs.policy_count; i++) {
+		if (xs.policies[i].index != index)
+			continue;
+		verbose("xfrm: outbound policy %u (SA 0x%08x) %s", index,
+			xs.policies[i].spi, why);
+		xs.policies[i] = xs.policies[--xs.policy_count];
 		return;
-	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));
-	nl_parse_attrs(nlh, sizeof(p), tb, XFRMA_MAX);
+	}
+}
+
+/* Outbound policy @index names the SA with @spi (0: none). */
+static void policy_names_sa(uint32_t index, uint32_t spi)
+{
+	unsigned int i;
+
+	for (i = 0; i < xs.policy_count; i++)
+		if (xs.policies[i].index == index)
+			break;
+	if (!spi) {
+		if (i < xs.policy_count)
+			policy_gone(index, "names no SA now");
+		return;
+	}
+	if (i < xs.policy_count && xs.policies[i].spi == spi)
+		return;
+	if (i == XS_MAX_POLICIES) {
+		complain("more than %d outbound policies with if_id %u: policy %u ignored",
+			 XS_MAX_POLICIES, xs.if_id, index);
+		return;
+	}
+	verbose("xfrm: outbound policy %u names SA 0x%08x", index, spi);
+	xs.policies[i].index = index;
+	xs.policies[i].spi = spi;
+	if (i == xs.policy_count)
+		xs.policy_count++;
+}
+
+/*
+ * A policy: @p, attributes @tb (those of the message, but for DELPOLICY).
+ * The ESP template of an outbound policy of the if_id names the SA that
+ * xfrm would send with, if the daemon gives SPIs in templates: strongSwan
+ * does, and installs the outbound SA of a rekeyed CHILD_SA on the
+ * responder at once, before the peer has the matching inbound SA, but
+ * moves the policy to it only once the initiator's DELETE says the peer
+ * has. Following the policies, ipsecif switches when xfrm would have.
+ */
+static void take_policy(const struct xfrm_userpolicy_info *p,
+			const struct nlattr **tb, bool deleted)
+{
+	const struct xfrm_user_tmpl *tmpl;
+	uint32_t if_id = 0, spi = 0;
+	size_t i, n = 0;
+
 	nl_get_u32(tb[XFRMA_IF_ID], &if_id);
-	tmpl = attr_data(tb[XFRMA_TMPL], sizeof(*tmpl));
-	if (p.dir != XFRM_POLICY_OUT || if_id != xs.if_id || !tmpl)
+	if (p->dir != XFRM_POLICY_OUT || if_id != xs.if_id)
 		return;
-	n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(*tmpl);
+	if (deleted) {
+		policy_gone(p->index, "deleted");
+		return;
+	}
+	tmpl = attr_data(tb[XFRMA_TMPL], sizeof(*tmpl));
+	if (tmpl)
+		n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(*tmpl);
 	for (i = 0; i < n; i++) {
 		if (tmpl[i].id.proto == IPPROTO_ESP) {
 			spi = ntohl(tmpl[i].id.spi);
 			break;
 		}
 	}
-	if (spi == xs.policy_spi)
+	policy_names_sa(p->index, spi);
+}
+
+/*
+ * NEWPOLICY, UPDPOLICY (and a dump's policies): struct
+ * xfrm_userpolicy_info, then the attributes. DELPOLICY: struct
+ * xfrm_userpolicy_id, then XFRMA_POLICY (the policy) and the others.
+ * POLEXPIRE: struct xfrm_user_polexpire; a hard expiry deleted the policy.
+ */
+static void on_policy(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_userpolicy_info p;
+	size_t head = sizeof(p);
+	bool deleted = false;
+	const void *info;
+
+	switch (nlh->nlmsg_type) {
+	case XFRM_MSG_DELPOLICY:
+		head = sizeof(struct xfrm_userpolicy_id);
+		deleted = true;
+		break;
+	case XFRM_MSG_POLEXPIRE:
+		head = sizeof(struct xfrm_user_polexpire);
+		break;
+	}
+	if (mnl_nlmsg_get_payload_len(nlh) < head)
 		return;
-	if (spi)
-		verbose("xfrm: the outbound policy names SA 0x%08x", spi);
-	else
-		verbose("xfrm: the outbound policy names no SA");
-	xs.policy_spi = spi;
+	nl_parse_attrs(nlh, head, tb, XFRMA_MAX);
+	info = mnl_nlmsg_get_payload(nlh);
+	if (deleted)
+		info = attr_data(tb[XFRMA_POLICY], sizeof(p));
+	if (!info)
+		return;
+	/* Netlink aligns to 4 bytes, the struct has u64s: a copy. */
+	memcpy(&p, info, sizeof(p));
+	if (nlh->nlmsg_type == XFRM_MSG_POLEXPIRE) {
+		const struct xfrm_user_polexpire *exp = mnl_nlmsg_get_payload(nlh);
+
+		if (!exp->hard)
+			return;
+		deleted = true;
+	}
+	take_policy(&p, tb, deleted);
 }
 
 static int xfrm_msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -1208,7 +1309,14 @@ static int xfrm_msg_cb(const struct nlmsghdr *nlh, void *data)
 		break;
 	case XFRM_MSG_NEWPOLICY:
 	case XFRM_MSG_UPDPOLICY:
+	case XFRM_MSG_DELPOLICY:
+	case XFRM_MSG_POLEXPIRE:
 		on_policy(nlh);
+		break;
+	case XFRM_MSG_FLUSHPOLICY:
+		if (xs.policy_count)
+			verbose("xfrm: policies flushed");
+		xs.policy_count = 0;
 		break;
 	}
 	return MNL_CB_OK;
@@ -1244,6 +1352,7 @@ static int xfrm_dump(void)
 		if (sa->seen >= first)
 			sa->seen = first + xs.seen - sa->seen;
 	}
+	xs.policy_count = 0;
 	nl_set_object("xfrm policy");
 	nlh = nl_msg_start(buf, XFRM_MSG_GETPOLICY, NLM_F_DUMP);
 	if (nl_talk(&xs.requests, nlh, xfrm_msg_cb, "dumped"))

@@ -18,7 +18,8 @@ trap 'rm -rf "$TMP"' EXIT
 # gen: reads one event a line on stdin, writes the netlink messages.
 #   sa TYPE SPI SRC DST IF_ID ADD_TIME ALG... [esn W] [window W] [encap S D]
 #   del SPI DST IF_ID | expire SPI DST IF_ID soft|hard | flush PROTO | noop
-#   policy TYPE in|out IF_ID SPI     (an ESP template naming SPI; 0: none)
+#   policy TYPE in|out IF_ID SPI INDEX  (an ESP template naming SPI; 0: none)
+#   delpolicy in|out IF_ID INDEX | flushpolicy
 # TYPE: new (XFRM_MSG_NEWSA, NEWPOLICY) or upd (XFRM_MSG_UPDSA, UPDPOLICY). ALG: aead NAME KEYLEN
 # ICV | enc NAME KEYLEN | trunc NAME KEYLEN BITS | none; a key is KEYLEN
 # bytes of the SPI's low byte. Layouts: include/uapi/linux/xfrm.h (x86_64).
@@ -26,9 +27,9 @@ gen() {
 	perl -e '
 use strict;
 my ($NEWSA, $DELSA, $EXPIRE, $UPDSA, $FLUSHSA) = (16, 17, 24, 26, 28);
-my ($NEWPOLICY, $UPDPOLICY) = (19, 25);
-my ($A_CRYPT, $A_ENCAP, $A_TMPL, $A_SA, $A_AEAD, $A_TRUNC, $A_ESN, $A_IF_ID) =
-	(2, 4, 5, 6, 18, 20, 23, 31);
+my ($NEWPOLICY, $DELPOLICY, $UPDPOLICY, $FLUSHPOLICY) = (19, 20, 25, 29);
+my ($A_CRYPT, $A_ENCAP, $A_TMPL, $A_SA, $A_POLICY, $A_AEAD, $A_TRUNC, $A_ESN,
+    $A_IF_ID) = (2, 4, 5, 6, 7, 18, 20, 23, 31);
 sub pad { my $s = shift; $s . "\0" x ((4 - length($s) % 4) % 4) }
 sub attr { my ($t, $p) = @_; pad(pack("SS", 4 + length($p), $t) . $p) }
 sub msg { my ($t, $p) = @_; pack("LSSLL", 16 + length($p), $t, 0, 0, 0) . pad($p) }
@@ -42,6 +43,19 @@ sub usersa {
 	     addr($dst), $spi, 50, addr($src), $add, 0, 1, 2, 1, $window, $flags);
 }
 sub key { my ($spi, $len) = @_; chr($spi & 0xff) x $len }
+# struct xfrm_userpolicy_info: sel (56), lft (64), curlft (32), priority,
+# index, dir, action, flags, share; 168 bytes
+sub userpolicy {
+	my ($dir, $index) = @_;
+	pack("x152 L L C C C C x4", 0, $index, $dir eq "out" ? 1 : 0, 0, 0, 0);
+}
+# struct xfrm_user_tmpl: id (daddr, spi, proto), family, saddr, reqid,
+# mode, share, optional, aalgos, ealgos, calgos; 64 bytes
+sub tmpl {
+	my $spi = shift;
+	pack("a16 N C x3 S x2 a16 L C C C x L L L", addr("0.0.0.0"), $spi, 50, 2,
+	     addr("0.0.0.0"), 1, 1, 0, 0, ~0, ~0, ~0);
+}
 my $out = "";
 while (<STDIN>) {
 	my @w = split;
@@ -95,17 +109,19 @@ while (<STDIN>) {
 	} elsif ($k eq "flush") {
 		$out .= msg($FLUSHSA, pack("C", $w[0]));
 	} elsif ($k eq "policy") {
-		my ($type, $dir, $if_id, $spi) = @w;
-		# struct xfrm_userpolicy_info: sel (56), lft (64), curlft
-		# (32), priority, index, dir, action, flags, share; 168 bytes.
-		# struct xfrm_user_tmpl: id (daddr, spi, proto), family, saddr,
-		# reqid, mode, share, optional, aalgos, ealgos, calgos; 64.
-		my $tmpl = pack("a16 N C x3 S x2 a16 L C C C x L L L",
-				addr("0.0.0.0"), hex($spi), 50, 2, addr("0.0.0.0"),
-				1, 1, 0, 0, ~0, ~0, ~0);
+		my ($type, $dir, $if_id, $spi, $index) = @w;
 		$out .= msg($type eq "new" ? $NEWPOLICY : $UPDPOLICY,
-			    pack("x160 C C C C x4", $dir eq "out" ? 1 : 0, 0, 0, 0) .
-			    attr($A_TMPL, $tmpl) . attr($A_IF_ID, pack("L", $if_id)));
+			    userpolicy($dir, $index) .
+			    attr($A_TMPL, tmpl(hex($spi))) . attr($A_IF_ID, pack("L", $if_id)));
+	} elsif ($k eq "delpolicy") {
+		my ($dir, $if_id, $index) = @w;
+		# struct xfrm_userpolicy_id: sel (56), index, dir; 64 bytes;
+		# then the policy as XFRMA_POLICY
+		$out .= msg($DELPOLICY, pack("x56 L C x3", $index, $dir eq "out" ? 1 : 0) .
+			    attr($A_POLICY, userpolicy($dir, $index)) .
+			    attr($A_TMPL, tmpl(0)) . attr($A_IF_ID, pack("L", $if_id)));
+	} elsif ($k eq "flushpolicy") {
+		$out .= msg($FLUSHPOLICY, "");
 	} elsif ($k eq "noop") {
 		$out .= msg(1, "");
 	}
@@ -138,7 +154,7 @@ check() {
 	sed 's/^/#   /' "$TMP/err"
 	sed 's/^/# /' "$TMP/diff"
 	echo "not ok $n $1"
-	failed=1
+	failed=$((failed + 1))
 }
 
 # 1. A CHILD_SA comes up (the inbound SA first, by UPDSA of its reserved
@@ -271,23 +287,30 @@ check "hard expiry and flush: the protection and the SAs are removed"
 # once but moves the outbound policy to it (the template's SPI) only when
 # the initiator's DELETE shows the peer can receive with it: TX follows the
 # policy, not the newest SA. Policies of other if_ids, inbound ones: no
-# change. A policy naming an SA that is not there: the newest sends.
+# change. The named SA moved (deleted and added again): still TX. Its
+# policy deleted, or all flushed: the newest SA sends; named by another
+# policy: it sends again.
 gen >"$TMP/in" <<EOF
 sa upd c0000001 $R $L 42 100 $GCM
 sa new c0000002 $L $R 42 100 $GCM window 0
-policy new out 42 c0000002
-policy new in 42 c0000001
+policy new out 42 c0000002 1
+policy new in 42 c0000001 2
 sa upd c0000003 $R $L 42 200 $GCM
 sa new c0000004 $L $R 42 200 $GCM window 0
+policy upd out 7 c0000004 3
+policy upd in 42 c0000003 2
 sa upd c0000005 $R $L 42 250 $GCM
-policy upd out 7 c0000004
-policy upd in 42 c0000003
-policy upd out 42 c0000004
+policy upd out 42 c0000004 1
 del c0000002 $R 42
 del c0000001 $L 42
 noop
 sa new c0000006 $L $R 42 300 $GCM window 0
-policy upd out 42 c0000099
+del c0000004 $R 42
+sa new c0000004 $L $R2 42 200 $GCM window 0
+noop
+delpolicy out 42 1
+policy new out 42 c0000004 5
+flushpolicy
 EOF
 cat >"$TMP/expect" <<EOF
 sa add 0xc0000001 spi 0xc0000001 mode tunnel src $R dst $L aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 32 (inbound)
@@ -304,6 +327,9 @@ protect set dev ipsec0 tx 0xc0000004 rx 0xc0000005 0xc0000003
 sa del 0xc0000001
 sa del 0xc0000002
 sa add 0xc0000006 spi 0xc0000006 mode tunnel src $L dst $R aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 0 (outbound)
+sa update 0xc0000004 src $L dst $R2 encap none (outbound)
+protect set dev ipsec0 tx 0xc0000006 rx 0xc0000005 0xc0000003
+protect set dev ipsec0 tx 0xc0000004 rx 0xc0000005 0xc0000003
 protect set dev ipsec0 tx 0xc0000006 rx 0xc0000005 0xc0000003
 EOF
 check "TX follows the SA the outbound policy names (a rekey's responder)"
