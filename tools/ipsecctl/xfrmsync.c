@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1271,9 +1272,10 @@ static void on_policy(const struct nlmsghdr *nlh)
 	/* Netlink aligns to 4 bytes, the struct has u64s: a copy. */
 	memcpy(&p, info, sizeof(p));
 	if (nlh->nlmsg_type == XFRM_MSG_POLEXPIRE) {
-		const struct xfrm_user_polexpire *exp = mnl_nlmsg_get_payload(nlh);
+		const uint8_t *hard = (const uint8_t *)info +
+			offsetof(struct xfrm_user_polexpire, hard);
 
-		if (!exp->hard)
+		if (!*hard)
 			return;
 		deleted = true;
 	}

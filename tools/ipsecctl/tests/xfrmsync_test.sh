@@ -19,7 +19,8 @@ trap 'rm -rf "$TMP"' EXIT
 #   sa TYPE SPI SRC DST IF_ID ADD_TIME ALG... [esn W] [window W] [encap S D]
 #   del SPI DST IF_ID | expire SPI DST IF_ID soft|hard | flush PROTO | noop
 #   policy TYPE in|out IF_ID SPI INDEX  (an ESP template naming SPI; 0: none)
-#   delpolicy in|out IF_ID INDEX | flushpolicy
+#   delpolicy in|out IF_ID INDEX | polexpire in|out IF_ID INDEX soft|hard
+#   flushpolicy
 # TYPE: new (XFRM_MSG_NEWSA, NEWPOLICY) or upd (XFRM_MSG_UPDSA, UPDPOLICY). ALG: aead NAME KEYLEN
 # ICV | enc NAME KEYLEN | trunc NAME KEYLEN BITS | none; a key is KEYLEN
 # bytes of the SPI's low byte. Layouts: include/uapi/linux/xfrm.h (x86_64).
@@ -27,7 +28,8 @@ gen() {
 	perl -e '
 use strict;
 my ($NEWSA, $DELSA, $EXPIRE, $UPDSA, $FLUSHSA) = (16, 17, 24, 26, 28);
-my ($NEWPOLICY, $DELPOLICY, $UPDPOLICY, $FLUSHPOLICY) = (19, 20, 25, 29);
+my ($NEWPOLICY, $DELPOLICY, $UPDPOLICY, $POLEXPIRE, $FLUSHPOLICY) =
+	(19, 20, 25, 27, 29);
 my ($A_CRYPT, $A_ENCAP, $A_TMPL, $A_SA, $A_POLICY, $A_AEAD, $A_TRUNC, $A_ESN,
     $A_IF_ID) = (2, 4, 5, 6, 7, 18, 20, 23, 31);
 sub pad { my $s = shift; $s . "\0" x ((4 - length($s) % 4) % 4) }
@@ -119,6 +121,12 @@ while (<STDIN>) {
 		# then the policy as XFRMA_POLICY
 		$out .= msg($DELPOLICY, pack("x56 L C x3", $index, $dir eq "out" ? 1 : 0) .
 			    attr($A_POLICY, userpolicy($dir, $index)) .
+			    attr($A_TMPL, tmpl(0)) . attr($A_IF_ID, pack("L", $if_id)));
+	} elsif ($k eq "polexpire") {
+		my ($dir, $if_id, $index, $hard) = @w;
+		# struct xfrm_user_polexpire: the policy, hard; 176 bytes
+		$out .= msg($POLEXPIRE, userpolicy($dir, $index) .
+			    pack("C x7", $hard eq "hard" ? 1 : 0) .
 			    attr($A_TMPL, tmpl(0)) . attr($A_IF_ID, pack("L", $if_id)));
 	} elsif ($k eq "flushpolicy") {
 		$out .= msg($FLUSHPOLICY, "");
@@ -288,8 +296,8 @@ check "hard expiry and flush: the protection and the SAs are removed"
 # the initiator's DELETE shows the peer can receive with it: TX follows the
 # policy, not the newest SA. Policies of other if_ids, inbound ones: no
 # change. The named SA moved (deleted and added again): still TX. Its
-# policy deleted, or all flushed: the newest SA sends; named by another
-# policy: it sends again.
+# policy deleted, expired (hard; soft changes nothing) or all flushed: the
+# newest SA sends; named by another policy: it sends again.
 gen >"$TMP/in" <<EOF
 sa upd c0000001 $R $L 42 100 $GCM
 sa new c0000002 $L $R 42 100 $GCM window 0
@@ -310,6 +318,10 @@ sa new c0000004 $L $R2 42 200 $GCM window 0
 noop
 delpolicy out 42 1
 policy new out 42 c0000004 5
+polexpire out 42 5 soft
+sa upd c0000007 $R $L 42 350 $GCM
+polexpire out 42 5 hard
+policy new out 42 c0000004 7
 flushpolicy
 EOF
 cat >"$TMP/expect" <<EOF
@@ -330,7 +342,11 @@ sa add 0xc0000006 spi 0xc0000006 mode tunnel src $L dst $R aead 'rfc4106(gcm(aes
 sa update 0xc0000004 src $L dst $R2 encap none (outbound)
 protect set dev ipsec0 tx 0xc0000006 rx 0xc0000005 0xc0000003
 protect set dev ipsec0 tx 0xc0000004 rx 0xc0000005 0xc0000003
-protect set dev ipsec0 tx 0xc0000006 rx 0xc0000005 0xc0000003
+sa add 0xc0000007 spi 0xc0000007 mode tunnel src $R dst $L aead 'rfc4106(gcm(aes))' 0x<20 bytes> 128 replay-window 32 (inbound)
+protect set dev ipsec0 tx 0xc0000004 rx 0xc0000007 0xc0000005 0xc0000003
+protect set dev ipsec0 tx 0xc0000006 rx 0xc0000007 0xc0000005 0xc0000003
+protect set dev ipsec0 tx 0xc0000004 rx 0xc0000007 0xc0000005 0xc0000003
+protect set dev ipsec0 tx 0xc0000006 rx 0xc0000007 0xc0000005 0xc0000003
 EOF
 check "TX follows the SA the outbound policy names (a rekey's responder)"
 
