@@ -60,8 +60,6 @@ struct monitor {
 	int output_error;	/* errno of a failed write of the output */
 };
 
-static volatile sig_atomic_t stop;
-
 static void monitor_usage(FILE *out)
 {
 	fputs("Usage: ipsecctl [-j] [-s] monitor\n"
@@ -69,12 +67,6 @@ static void monitor_usage(FILE *out)
 	      "Prints the ipsecif notifications of the network namespace, one a line:\n"
 	      "SA, protection, SPD and policy changes, SA expiry (lifetimes),\n"
 	      "replay and integrity errors, until interrupted.\n", out);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
 }
 
 static const struct monitor_kind *find_kind(uint8_t cmd)
@@ -111,39 +103,6 @@ static int notification_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * SIGINT and SIGTERM stop the run: they are blocked but while waiting in
- * ppoll(), so none is lost between two waits. A reader that goes away is
- * a failed write (EPIPE), not a SIGPIPE that would kill us.
- */
-static void catch_signals(sigset_t *old_mask, sigset_t *wait_mask)
-{
-	struct sigaction action = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&action.sa_mask);
-	sigaction(SIGINT, &action, NULL);
-	sigaction(SIGTERM, &action, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, old_mask);
-	*wait_mask = *old_mask;
-	sigdelset(wait_mask, SIGINT);
-	sigdelset(wait_mask, SIGTERM);
-}
-
-/* As before catch_signals(), for the lines of a batch after "monitor". */
-static void release_signals(const sigset_t *old_mask)
-{
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	stop = 0;
-}
-
 /* Waits for the next datagram; false once a signal asks to stop. */
 static bool wait_readable(struct nl_handle *nl, const sigset_t *wait_mask)
 {
@@ -152,7 +111,7 @@ static bool wait_readable(struct nl_handle *nl, const sigset_t *wait_mask)
 		.events = POLLIN,
 	};
 
-	while (!stop) {
+	while (!stop_requested) {
 		if (ppoll(&pfd, 1, NULL, wait_mask) > 0)
 			return true;
 	}
@@ -225,9 +184,9 @@ int cmd_monitor(int argc, char **argv)
 		return ret;
 	/* One compact object a line, even with -pretty. */
 	json_init(&monitor.jw, stdout, false);
-	catch_signals(&old_mask, &wait_mask);
+	stop_signals_catch(&old_mask, &wait_mask);
 	ret = listen_loop(&nl, &monitor, &wait_mask);
-	release_signals(&old_mask);
+	stop_signals_release(&old_mask);
 	nl_close(&nl);
 	return ret;
 }

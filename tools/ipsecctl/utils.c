@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -372,4 +373,46 @@ void print_arg(FILE *out, const char *word)
 		fprintf(out, "\"%s\"", word);
 	else
 		fprintf(out, "'%s'", word);
+}
+
+volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/*
+ * For the long-running commands (monitor, xfrm-sync): SIGINT and SIGTERM
+ * set stop_requested. They are blocked but while waiting in ppoll() with
+ * *@wait_mask, so none is lost between two waits. A reader that goes away
+ * is a failed write (EPIPE), not a SIGPIPE that would kill us.
+ */
+void stop_signals_catch(sigset_t *old_mask, sigset_t *wait_mask)
+{
+	struct sigaction action = { .sa_handler = on_stop_signal };
+	sigset_t block;
+
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, old_mask);
+	*wait_mask = *old_mask;
+	sigdelset(wait_mask, SIGINT);
+	sigdelset(wait_mask, SIGTERM);
+}
+
+/* As before stop_signals_catch(), for the lines of a batch after it. */
+void stop_signals_release(const sigset_t *old_mask)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	stop_requested = 0;
 }

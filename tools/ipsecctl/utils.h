@@ -2,6 +2,7 @@
 #ifndef IPSECCTL_UTILS_H
 #define IPSECCTL_UTILS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,5 +82,10 @@ int run_command(const struct command *commands, size_t count,
 		const char *what, usage_fn usage, int argc, char **argv);
 int split_args(char *line, char **argv);
 void print_arg(FILE *out, const char *word);
+
+/* Set by SIGINT or SIGTERM between the two calls below. */
+extern volatile sig_atomic_t stop_requested;
+void stop_signals_catch(sigset_t *old_mask, sigset_t *wait_mask);
+void stop_signals_release(const sigset_t *old_mask);
 
 #endif /* IPSECCTL_UTILS_H */

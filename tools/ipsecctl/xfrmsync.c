@@ -152,7 +152,6 @@ struct xsync {
 };
 
 static struct xsync xs;
-static volatile sig_atomic_t stop;
 
 static void xfrm_sync_usage(FILE *out)
 {
@@ -1531,12 +1530,6 @@ static void forget_found(const struct xs_protect *before)
 /* ------------------------------------------------------------------------ */
 /* Running */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static int listen_xfrm(void)
 {
 	if (nl_open(&xs.events, NETLINK_XFRM))
@@ -1575,8 +1568,7 @@ static int receive(void)
 
 static int run_loop(void)
 {
-	struct sigaction action = { .sa_handler = on_signal };
-	sigset_t block, old_mask, wait_mask;
+	sigset_t old_mask, wait_mask;
 	struct pollfd pfd = {
 		.fd = mnl_socket_get_fd(xs.events.sock),
 		.events = POLLIN,
@@ -1585,19 +1577,8 @@ static int run_loop(void)
 	int64_t next;
 	int ret = EXIT_SUCCESS;
 
-	sigemptyset(&action.sa_mask);
-	sigaction(SIGINT, &action, NULL);
-	sigaction(SIGTERM, &action, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
-	wait_mask = old_mask;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-
-	while (!stop && !ret) {
+	stop_signals_catch(&old_mask, &wait_mask);
+	while (!stop_requested && !ret) {
 		tick();
 		next = next_deadline();
 		timeout = NULL;
@@ -1612,11 +1593,7 @@ static int run_loop(void)
 		tick();
 		reconcile();
 	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	stop = 0;
+	stop_signals_release(&old_mask);
 	return ret;
 }
 
