@@ -67,6 +67,18 @@ static void spd_usage(FILE *out)
 	      "       NAME := an interface of any type\n", out);
 }
 
+/* Checks "dev NAME" at argv[@i] (@i < @argc); NAME is argv[@i + 1]. */
+static int check_dev(int argc, char **argv, int i)
+{
+	if (strcmp(argv[i], "dev"))
+		return usage_error(spd_usage,
+				   "unknown argument \"%s\": expected \"dev\"",
+				   argv[i]);
+	if (i + 1 == argc)
+		return usage_error(spd_usage, "missing value for \"dev\"");
+	return check_ifname(spd_usage, argv[i + 1]);
+}
+
 /* Parses the arguments @args (enum spd_args) and nothing more. */
 static int parse_params(int argc, char **argv, unsigned int args,
 			struct spd_params *p)
@@ -86,17 +98,10 @@ static int parse_params(int argc, char **argv, unsigned int args,
 	if (args & SPD_ARG_DEV) {
 		if (i == argc)
 			return usage_error(spd_usage, "missing \"dev NAME\"");
-		if (strcmp(argv[i], "dev"))
-			return usage_error(spd_usage,
-					   "unknown argument \"%s\": expected \"dev\"",
-					   argv[i]);
-		if (i + 1 == argc)
-			return usage_error(spd_usage,
-					   "missing value for \"dev\"");
-		p->ifname = argv[i + 1];
-		ret = check_ifname(spd_usage, p->ifname);
+		ret = check_dev(argc, argv, i);
 		if (ret)
 			return ret;
+		p->ifname = argv[i + 1];
 		i += 2;
 	}
 	return check_no_more(spd_usage, argc, argv, i);
@@ -348,15 +353,9 @@ int spd_config_parse(int argc, char **argv, uint32_t *id, char **devs,
 		return usage_error(spd_usage, "missing ID");
 	ret = parse_u32_arg(spd_usage, "ID", argv[0], id);
 	for (i = 1; !ret && i < argc; i += 2) {
-		if (strcmp(argv[i], "dev"))
-			return usage_error(spd_usage,
-					   "unknown argument \"%s\": expected \"dev\"",
-					   argv[i]);
-		if (i + 1 == argc)
-			return usage_error(spd_usage,
-					   "missing value for \"dev\"");
-		ret = check_ifname(spd_usage, argv[i + 1]);
-		devs[(*n_devs)++] = argv[i + 1];
+		ret = check_dev(argc, argv, i);
+		if (!ret)
+			devs[(*n_devs)++] = argv[i + 1];
 	}
 	return ret;
 }
